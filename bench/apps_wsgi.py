@@ -1,0 +1,139 @@
+"""The same four endpoints written idiomatically for each WSGI framework.
+
+A  GET /                              plaintext
+B  GET /json                          a small JSON object
+C  GET /users/123/posts/hello-world   the 102nd route, after /r0/<int> .. /r99/<int>
+D  GET /query?a=1&b=2                 two query arguments and one header
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+N_FILLER = 100
+HELLO = "Hello, World!"
+
+
+def _filler_view(id: int) -> str:
+    return str(id)
+
+
+def kolben_app(cls: t.Any = None) -> t.Any:
+    from kolben import Kolben, request
+
+    app = Kolben("bench_kolben") if cls is None else cls("bench_flask")
+    if cls is not None:
+        from flask import request
+
+    @app.route("/")
+    def plaintext() -> str:
+        return HELLO
+
+    @app.route("/json")
+    def json_view() -> dict[str, str]:
+        return {"message": HELLO}
+
+    for i in range(N_FILLER):
+        app.add_url_rule(f"/r{i}/<int:id>", f"r{i}", _filler_view)
+
+    @app.route("/users/<int:user_id>/posts/<slug>")
+    def user_post(user_id: int, slug: str) -> str:
+        return f"{user_id}:{slug}"
+
+    @app.route("/query")
+    def query() -> str:
+        args = request.args
+        return f"{args.get('a')},{args.get('b')},{request.headers.get('X-Token')}"
+
+    return app
+
+
+def flask_app() -> t.Any:
+    from flask import Flask
+
+    return kolben_app(Flask)
+
+
+def bottle_app() -> t.Any:
+    import bottle
+
+    app = bottle.Bottle()
+
+    @app.route("/")
+    def plaintext() -> str:
+        return HELLO
+
+    @app.route("/json")
+    def json_view() -> dict[str, str]:
+        return {"message": HELLO}
+
+    for i in range(N_FILLER):
+        app.route(f"/r{i}/<id:int>", callback=_filler_view)
+
+    @app.route("/users/<user_id:int>/posts/<slug>")
+    def user_post(user_id: int, slug: str) -> str:
+        return f"{user_id}:{slug}"
+
+    @app.route("/query")
+    def query() -> str:
+        q = bottle.request.query
+        return f"{q.get('a')},{q.get('b')},{bottle.request.headers.get('X-Token')}"
+
+    return app
+
+
+def falcon_app() -> t.Any:
+    import falcon
+
+    class Plain:
+        def on_get(self, req: t.Any, resp: t.Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = HELLO
+
+    class Json:
+        def on_get(self, req: t.Any, resp: t.Any) -> None:
+            resp.media = {"message": HELLO}
+
+    class Filler:
+        def on_get(self, req: t.Any, resp: t.Any, id: int) -> None:
+            resp.text = str(id)
+
+    class UserPost:
+        def on_get(self, req: t.Any, resp: t.Any, user_id: int, slug: str) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"{user_id}:{slug}"
+
+    class Query:
+        def on_get(self, req: t.Any, resp: t.Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"{req.get_param('a')},{req.get_param('b')},{req.get_header('X-Token')}"
+
+    app = falcon.App()
+    app.add_route("/", Plain())
+    app.add_route("/json", Json())
+    filler = Filler()
+    for i in range(N_FILLER):
+        app.add_route(f"/r{i}/{{id:int}}", filler)
+    app.add_route("/users/{user_id:int}/posts/{slug}", UserPost())
+    app.add_route("/query", Query())
+    return app
+
+
+def bare_app() -> t.Any:
+    """The floor: a WSGI callable that does nothing but answer case A."""
+    body = HELLO.encode()
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+
+    def app(environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
+        start_response("200 OK", headers)
+        return [body]
+
+    return app
+
+
+FRAMEWORKS = {
+    "kolben": kolben_app,
+    "flask": flask_app,
+    "bottle": bottle_app,
+    "falcon": falcon_app,
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine with only Python 3.
+
+    python3 dev.py demo   install what is needed, serve the demo on http://127.0.0.1:5000
+    python3 dev.py test   install what is needed, run ruff, mypy and the whole test suite
+    python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon
+
+Everything goes into ./.venv (created with the standard library's venv);
+uv installs the packages when it is available, pip otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".kolben-installed"
+EXTRAS = {"demo": "", "test": "[dev]", "bench": "[dev,bench]"}
+
+
+def run(*cmd: str | os.PathLike[str], **kw: object) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)  # type: ignore[call-overload]
+
+
+def ensure_env(extra: str) -> None:
+    """Create .venv and install Kolben (editable) with ``extra``, once per change."""
+    if not PY.exists():
+        print(f"Creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
+    done = STAMP.read_text().split() if STAMP.exists() else []
+    if wanted in done:
+        return
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", VIRTUAL_ENV=str(VENV))
+    uv = shutil.which("uv")
+    if uv is None:
+        run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv", env=env)
+        uv = str(BIN / "uv")
+    run(uv, "pip", "install", "-q", "--python", PY, "-e", f".{extra}", env=env)
+    STAMP.write_text(" ".join([*done, wanted]))
+
+
+def demo() -> None:
+    ensure_env(EXTRAS["demo"])
+    os.chdir(ROOT)
+    os.execv(str(PY), [str(PY), "-m", "kolben.serving", "examples.hello:app", *sys.argv[2:]])
+
+
+def test() -> None:
+    ensure_env(EXTRAS["test"])
+    run(BIN / "ruff", "check", "src", "tests", "bench", "examples", "dev.py")
+    run(BIN / "mypy", "--strict", "src/kolben")
+    run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
+
+
+def bench() -> None:
+    ensure_env(EXTRAS["bench"])
+    run(PY, "bench/run.py", *sys.argv[2:])
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(2)
+    try:
+        COMMANDS[sys.argv[1]]()
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode or 1)

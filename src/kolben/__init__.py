@@ -1,0 +1,95 @@
+"""Kolben: Flask's API on its own core, native on WSGI and ASGI.
+
+Port a Flask app by changing ``flask`` to ``kolben`` in the imports; the
+``Flask`` name is kept as an alias of :class:`Kolben`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import typing as t
+import warnings
+
+from markupsafe import Markup, escape
+
+from . import json
+from .app import Flask, Kolben
+from .config import Config
+from .ctx import (
+    after_this_request,
+    copy_current_request_context,
+    has_app_context,
+    has_request_context,
+)
+from .globals import current_app, g, request, session
+from .helpers import (
+    abort,
+    make_response,
+    redirect,
+    send_file,
+    send_from_directory,
+    stream_with_context,
+    url_for,
+)
+from .json import jsonify
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    before_render_template,
+    got_request_exception,
+    message_flashed,
+    request_finished,
+    request_started,
+    request_tearing_down,
+    template_rendered,
+)
+from .wrappers import Request, Response
+
+__all__ = [
+    "Config",
+    "Flask",
+    "Kolben",
+    "Markup",
+    "Request",
+    "Response",
+    "abort",
+    "after_this_request",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "copy_current_request_context",
+    "current_app",
+    "escape",
+    "g",
+    "got_request_exception",
+    "has_app_context",
+    "has_request_context",
+    "json",
+    "jsonify",
+    "make_response",
+    "message_flashed",
+    "redirect",
+    "request",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "send_file",
+    "send_from_directory",
+    "session",
+    "stream_with_context",
+    "template_rendered",
+    "url_for",
+]
+
+
+def __getattr__(name: str) -> t.Any:
+    if name == "__version__":
+        warnings.warn(
+            "'__version__' is deprecated; use importlib.metadata.version('kolben').",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.metadata.version("kolben")
+    raise AttributeError(name)

@@ -1,0 +1,95 @@
+"""Running coroutines from synchronous code (layer 3).
+
+Under WSGI an ``async def`` view runs on an event loop owned by the worker
+thread and reused for every request that thread serves: no asgiref, and no
+new loop per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import typing as t
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial, wraps
+
+__all__ = ["is_async_callable", "run_sync", "sync_wrapper"]
+
+_local = threading.local()
+
+
+def is_async_callable(f: t.Any) -> bool:
+    """Whether calling ``f`` returns a coroutine (functions, partials, callables)."""
+    while isinstance(f, partial):
+        f = f.func
+    return inspect.iscoroutinefunction(f) or inspect.iscoroutinefunction(
+        getattr(f, "__call__", None)  # noqa: B004 - a callable object's method
+    )
+
+
+class _ThreadLoop:
+    """Owns one thread's event loop and closes it when the thread ends.
+
+    A thread's ``threading.local`` values are dropped when the thread exits;
+    without this, every finished worker thread (a threaded server starts one
+    per connection) would leak an open loop and its self-pipe sockets.
+    """
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        loop = self.loop
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    owner: _ThreadLoop | None = getattr(_local, "owner", None)
+    if owner is None or owner.loop.is_closed():
+        owner = _local.owner = _ThreadLoop()
+    return owner.loop
+
+
+def run_sync(awaitable: Awaitable[t.Any]) -> t.Any:
+    """Run ``awaitable`` to completion on this thread's reusable event loop.
+
+    The current :mod:`contextvars` context is visible inside it.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()
+        raise RuntimeError(
+            "An async function was called synchronously while an event loop is running"
+            " in this thread. Await it instead (under ASGI, Kolben awaits async views and"
+            " hooks for you)."
+        )
+    loop = _thread_loop()
+    coro: Coroutine[t.Any, t.Any, t.Any]
+    if inspect.iscoroutine(awaitable):
+        coro = awaitable
+    else:
+
+        async def _await() -> t.Any:
+            return await awaitable
+
+        coro = _await()
+    return loop.run_until_complete(coro)
+
+
+def sync_wrapper(f: Callable[..., Awaitable[t.Any]]) -> Callable[..., t.Any]:
+    """Wrap an async function so that calling it runs it to completion."""
+
+    @wraps(f)
+    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        return run_sync(f(*args, **kwargs))
+
+    wrapper._kolben_sync_of = f  # type: ignore[attr-defined]
+    return wrapper

@@ -1,0 +1,136 @@
+"""Bounded reading of request bodies (layer 1).
+
+Every body a view can read goes through :class:`LimitedStream`, which never
+reads past the declared length and never past the configured maximum: the
+"body not read past the limit" rule of SECURITY.md lives here, once.
+"""
+
+from __future__ import annotations
+
+import io
+import typing as t
+
+from .exceptions import ClientDisconnected, RequestEntityTooLarge
+
+__all__ = ["LimitedStream", "read_limited"]
+
+#: Read size when a body has no declared length (chunked or HTTP/1.0 to EOF).
+CHUNK_SIZE = 64 * 1024
+
+
+class LimitedStream(io.RawIOBase):
+    """Read at most ``limit`` bytes from ``stream``.
+
+    ``limit`` is the declared Content-Length, or ``None`` when the body runs
+    to the end of the stream (chunked transfer, ``wsgi.input_terminated``).
+    ``max_length`` is the configured ceiling: crossing it raises
+    :class:`~kolben.exceptions.RequestEntityTooLarge` (413) without reading
+    further. A stream that ends before the declared length raises
+    :class:`~kolben.exceptions.ClientDisconnected` (400).
+    """
+
+    def __init__(
+        self, stream: t.IO[bytes] | t.Any, limit: int | None, max_length: int | None = None
+    ) -> None:
+        super().__init__()
+        if max_length is not None and limit is not None and limit > max_length:
+            raise RequestEntityTooLarge()
+        self._stream = stream
+        self._limit = limit
+        self._max = max_length
+        self._pos = 0
+
+    @property
+    def is_exhausted(self) -> bool:
+        """Whether the declared length has been read completely."""
+        return self._limit is not None and self._pos >= self._limit
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _allowed(self, size: int) -> int:
+        if self._limit is not None:
+            remaining = self._limit - self._pos
+            return remaining if size < 0 or size > remaining else size
+        if size < 0:
+            size = CHUNK_SIZE
+        if self._max is not None:
+            # With no declared length, one byte past the ceiling is enough to
+            # know the body is too large: never ask the server for more.
+            size = min(size, self._max - self._pos + 1)
+        return size
+
+    def readinto(self, buffer: t.Any) -> int:
+        data = self.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None:
+            size = -1
+        if size < 0:
+            # read() means "the whole body": a short body is a disconnect.
+            return self.readall()
+        want = self._allowed(size)
+        if want <= 0:
+            return b""
+        try:
+            data = self._stream.read(want)
+        except (OSError, ValueError) as exc:
+            raise ClientDisconnected() from exc
+        if data is None:
+            data = b""
+        self._pos += len(data)
+        if self._limit is not None and len(data) < want and len(data) == 0:
+            raise ClientDisconnected()
+        if self._max is not None and self._pos > self._max:
+            raise RequestEntityTooLarge()
+        return bytes(data)
+
+    def _read_to_end(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            chunk = self.read(CHUNK_SIZE)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+    def readall(self) -> bytes:
+        if self._limit is None:
+            return self._read_to_end()
+        chunks: list[bytes] = []
+        while not self.is_exhausted:
+            chunks.append(self.read(self._limit - self._pos))
+        return b"".join(chunks)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = CHUNK_SIZE if self._limit is None else self._limit - self._pos
+        want = self._allowed(size)
+        if want <= 0:
+            return b""
+        try:
+            line = self._stream.readline(want)
+        except (OSError, ValueError) as exc:
+            raise ClientDisconnected() from exc
+        if not line and self._limit is not None:
+            raise ClientDisconnected()
+        self._pos += len(line)
+        if self._max is not None and self._pos > self._max:
+            raise RequestEntityTooLarge()
+        return bytes(line)
+
+    def exhaust(self) -> None:
+        """Read and discard what is left of a declared-length body."""
+        while not self.is_exhausted and self._limit is not None:
+            if not self.read(min(CHUNK_SIZE, self._limit - self._pos)):
+                break
+
+
+def read_limited(stream: t.IO[bytes] | t.Any, limit: int | None, max_length: int | None) -> bytes:
+    """Read a whole body, honouring both the declared and the configured limit."""
+    return LimitedStream(stream, limit, max_length).readall()

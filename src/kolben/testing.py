@@ -1,0 +1,792 @@
+"""Test tools: build requests, run WSGI apps in-process, keep cookies (layer 4).
+
+This is the home of Werkzeug's ``werkzeug.test`` names (:class:`Client`,
+:class:`EnvironBuilder`, :class:`TestResponse`, :func:`create_environ`,
+:func:`run_wsgi_app`) and of Flask's ``flask.testing`` ones
+(:class:`KolbenClient` alias ``FlaskClient``, :class:`KolbenEnvironBuilder`).
+
+``with client:`` keeps the last request's contexts pushed. The client asks
+for them by putting a callable in the environ under ``"kolben.preserve_context"``
+(and ``"werkzeug.debug.preserve_context"``); the app calls it with the app
+context, then the request context, just before popping them.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing as t
+from collections import deque
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, ExitStack
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from urllib.parse import quote, urljoin, urlsplit
+
+from .datastructures import Headers
+from .http import dump_cookie, parse_cookie, parse_date
+from .wrappers import Request, Response
+from .wrappers.builder import EnvironBuilder as _BaseEnvironBuilder
+from .wrappers.builder import _user_agent, create_environ, encode_multipart, stream_encode_multipart
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import Kolben
+
+__all__ = [
+    "Client",
+    "ClientRedirectError",
+    "Cookie",
+    "EnvironBuilder",
+    "FlaskClient",
+    "KolbenClient",
+    "KolbenEnvironBuilder",
+    "TestResponse",
+    "create_environ",
+    "encode_multipart",
+    "run_wsgi_app",
+    "stream_encode_multipart",
+]
+
+#: The environ keys under which :class:`KolbenClient` asks the app to hand
+#: over the contexts it is about to pop (see the module docstring).
+PRESERVE_CONTEXT_KEYS = ("kolben.preserve_context", "werkzeug.debug.preserve_context")
+# The Cookie header the caller wrote themselves, kept apart from the jar's.
+_OWN_COOKIE_KEY = "kolben.testing.own_cookie"
+# The body stream and its start, so a 307/308 redirect can send it again.
+_BODY_START_KEY = "kolben.testing.body_start"
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+# -- the environ's URL ---------------------------------------------------------------
+
+
+def _environ_host(environ: t.Mapping[str, t.Any]) -> str:
+    """The request's ``host[:port]``: the Host header, else the server name and port."""
+    host = environ.get("HTTP_HOST")
+    if host:
+        return str(host)
+    scheme = environ.get("wsgi.url_scheme", "http")
+    name, port = str(environ.get("SERVER_NAME", "localhost")), str(environ.get("SERVER_PORT", ""))
+    if port and port != {"http": "80", "https": "443"}.get(scheme):
+        return f"{name}:{port}"
+    return name
+
+
+def _hostname(host: str) -> str:
+    """``host[:port]`` without the port, lower-cased (IPv6 keeps its brackets)."""
+    host = host.rpartition("@")[2]  # a URL authority may carry userinfo
+    if host.startswith("["):
+        return host.partition("]")[0].lower() + "]"
+    return host.partition(":")[0].lower()
+
+
+def _environ_path(environ: t.Mapping[str, t.Any]) -> str:
+    """The request path (script root included) in percent-encoded form."""
+    raw = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
+    return quote(raw.encode("latin-1"), safe=_PATH_SAFE) or "/"
+
+
+def _environ_url(environ: t.Mapping[str, t.Any]) -> str:
+    """The full URL of the request an environ describes."""
+    url = f"{environ.get('wsgi.url_scheme', 'http')}://{_environ_host(environ)}"
+    url += _environ_path(environ)
+    query = environ.get("QUERY_STRING")
+    return f"{url}?{query}" if query else url
+
+
+# -- cookies (RFC 6265) ----------------------------------------------------------------
+
+
+def _parse_max_age(value: str | None) -> int | None:
+    """RFC 6265 §5.2.2: an optional "-", then digits only; anything else is ignored."""
+    if not value:
+        return None
+    digits = value[1:] if value[0] == "-" else value
+    return int(value) if digits.isascii() and digits.isdigit() else None
+
+
+def _domain_matches(host: str, domain: str) -> bool:
+    """RFC 6265 §5.1.3: the host is the domain, or a name under it (not an IP)."""
+    if host == domain:
+        return True
+    is_ip = host.startswith("[") or host.replace(".", "").isdigit()
+    return not is_ip and host.endswith("." + domain)
+
+
+def _default_path(request_path: str) -> str:
+    """RFC 6265 §5.1.4: the request path up to (not including) its last "/"."""
+    if not request_path.startswith("/") or request_path.count("/") == 1:
+        return "/"
+    return request_path[: request_path.rindex("/")]
+
+
+@dataclasses.dataclass
+class Cookie:
+    """A cookie held by the test client's jar.
+
+    ``key`` and ``value`` are as sent; ``decoded_key`` and ``decoded_value``
+    as an app reads them. ``origin_only`` means a host-only cookie (no
+    ``Domain`` attribute): it goes back to ``domain`` itself, not to its
+    subdomains.
+    """
+
+    key: str
+    value: str
+    decoded_key: str
+    decoded_value: str
+    expires: datetime | None
+    max_age: int | None
+    domain: str
+    origin_only: bool
+    path: str
+    secure: bool | None
+    http_only: bool | None
+    same_site: str | None
+    partitioned: bool = False
+    _expiry: datetime | None = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # RFC 6265 §5.3 step 3: Max-Age wins over Expires; a Max-Age of zero or
+        # less means "already expired".
+        if self.max_age is not None:
+            now = datetime.now(timezone.utc)
+            self._expiry = now + timedelta(seconds=self.max_age) if self.max_age > 0 else _EPOCH
+        elif self.expires is not None:
+            expires = self.expires
+            self._expiry = expires if expires.tzinfo else expires.replace(tzinfo=timezone.utc)
+        else:
+            self._expiry = None
+
+    def _expired(self, now: datetime) -> bool:
+        return self._expiry is not None and self._expiry <= now
+
+    def _matches_request(self, host: str, path: str) -> bool:
+        """Whether this cookie goes with a request to ``host`` and ``path`` (§5.4)."""
+        if self.origin_only:
+            if host != self.domain:
+                return False
+        elif not _domain_matches(host, self.domain):
+            return False
+        # §5.1.4 path-match: equal, or a prefix that ends at a "/".
+        return path == self.path or (
+            path.startswith(self.path) and (self.path.endswith("/") or path[len(self.path)] == "/")
+        )
+
+    def _to_request_header(self) -> str:
+        return f"{self.key}={self.value}"
+
+    @classmethod
+    def _from_response_header(cls, server_name: str, path: str, header: str) -> Cookie | None:
+        """Parse a ``Set-Cookie`` value received from ``server_name`` for ``path``.
+
+        Follows RFC 6265 §5.2 and §5.3; returns None for a cookie a user agent
+        must ignore (no name, or a Domain the host is not under).
+        """
+        pair, _, attrs = header.partition(";")
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            return None
+        params: dict[str, str | None] = {}
+        for item in attrs.split(";"):
+            name, has_value, param = item.partition("=")
+            params[name.strip().lower()] = param.strip() if has_value else None
+        host = _hostname(server_name)
+        domain = (params.get("domain") or "").lstrip(".").lower()
+        if domain and not _domain_matches(host, domain):
+            return None
+        cookie_path = params.get("path") or ""
+        if not cookie_path.startswith("/"):
+            cookie_path = _default_path(path)
+        expires = params.get("expires")
+        decoded = next(iter(parse_cookie(f"{key}={value}").items()), (key, value))
+        return cls(
+            key=key,
+            value=value,
+            decoded_key=decoded[0],
+            decoded_value=decoded[1],
+            expires=parse_date(expires) if expires else None,
+            max_age=_parse_max_age(params.get("max-age")),
+            domain=domain or host,
+            origin_only=not domain,
+            path=cookie_path,
+            secure="secure" in params,
+            http_only="httponly" in params,
+            same_site=params.get("samesite"),
+            partitioned="partitioned" in params,
+        )
+
+    @property
+    def _storage_key(self) -> tuple[str, str, str]:
+        return self.domain, self.path, self.decoded_key
+
+
+# -- running a WSGI app ----------------------------------------------------------------
+
+
+class _AppIter:
+    """The app's body with ``write()`` output spliced in, in call order.
+
+    PEP 3333's ``write()`` callable and the returned iterable both feed one
+    queue, so bytes come out in the order the app produced them. ``close()``
+    reaches the app's iterable exactly once.
+    """
+
+    def __init__(self, pending: deque[bytes], app_rv: Iterable[bytes]) -> None:
+        self._pending = pending
+        self._iterator = iter(app_rv)
+        self._close = getattr(app_rv, "close", None)
+        self.done = False
+
+    def fill(self) -> None:
+        """Pull one item from the app into the queue (marks ``done`` at the end)."""
+        try:
+            self._pending.append(next(self._iterator))
+        except StopIteration:
+            self.done = True
+
+    def __iter__(self) -> _AppIter:
+        return self
+
+    def __next__(self) -> bytes:
+        while not self._pending:
+            if self.done:
+                raise StopIteration
+            self.fill()
+        return self._pending.popleft()
+
+    def close(self) -> None:
+        """Close the app's iterable (once)."""
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+
+def run_wsgi_app(
+    app: Callable[..., Iterable[bytes]], environ: dict[str, t.Any], buffered: bool = False
+) -> tuple[Iterable[bytes], str, Headers]:
+    """Call a WSGI app and return ``(body iterable, status line, Headers)``.
+
+    Apps that call ``start_response`` only once their body is iterated are
+    run until they do. ``buffered`` reads the whole body at once and closes
+    the app's iterable; otherwise the body is returned lazily (closing it
+    closes the app's iterable). An ``exc_info`` passed to ``start_response``
+    is re-raised, so app errors surface in the test.
+    """
+    pending: deque[bytes] = deque()
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None and exc_info[1] is not None:
+            try:
+                raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        started[:] = [(status, headers)]
+        return write
+
+    def write(data: bytes) -> None:
+        pending.append(bytes(data))
+
+    body = _AppIter(pending, app(environ, start_response))
+    try:
+        while not started and not body.done:
+            body.fill()
+        if not started:
+            raise RuntimeError("The application returned without calling start_response().")
+        result: Iterable[bytes] = body
+        if buffered:
+            result = list(body)
+            body.close()
+    except BaseException:
+        body.close()
+        raise
+    status, headers = started[0]
+    return result, status, Headers(headers)
+
+
+# -- responses ---------------------------------------------------------------------------
+
+
+class TestResponse(Response):
+    """A response returned by the test client.
+
+    Adds the :attr:`request` that produced it, the :attr:`history` of
+    redirect responses that led to it (oldest first), and :attr:`text`.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    request: Request
+    #: The redirect responses followed before this one, oldest first.
+    history: tuple[TestResponse, ...] = ()
+
+    def __init__(
+        self,
+        response: Iterable[bytes],
+        status: str,
+        headers: Headers,
+        request: Request,
+        history: tuple[TestResponse, ...] = (),
+        **kwargs: t.Any,
+    ) -> None:
+        super().__init__(response, status, headers, **kwargs)
+        self.request = request
+        self.history = history
+
+    @cached_property
+    def text(self) -> str:
+        """The body decoded as text."""
+        return str(self.get_data(as_text=True))
+
+
+class ClientRedirectError(RuntimeError):
+    """A redirect the client cannot follow: a loop, or one that leaves the host."""
+
+
+# -- builders ---------------------------------------------------------------------------
+
+
+class EnvironBuilder(_BaseEnvironBuilder):
+    """:class:`kolben.wrappers.builder.EnvironBuilder` building :class:`kolben.wrappers.Request`.
+
+    As in Flask, ``EnvironBuilder(app, ...)`` (an app as first argument, or
+    ``app=``) builds a :class:`KolbenEnvironBuilder` instead.
+    """
+
+    request_class = Request
+
+    def __new__(cls, *args: t.Any, **kwargs: t.Any) -> EnvironBuilder:
+        """Route ``EnvironBuilder(app, ...)`` to :class:`KolbenEnvironBuilder`."""
+        if cls is EnvironBuilder and (
+            "app" in kwargs
+            or (args and not isinstance(args[0], str) and hasattr(args[0], "config"))
+        ):
+            return object.__new__(KolbenEnvironBuilder)
+        return object.__new__(cls)
+
+
+class KolbenEnvironBuilder(EnvironBuilder):
+    """An :class:`EnvironBuilder` that takes its defaults from an app.
+
+    The base URL defaults to ``{PREFERRED_URL_SCHEME}://{SERVER_NAME or
+    "localhost"}{APPLICATION_ROOT}``; ``subdomain`` and ``url_scheme`` change
+    it and cannot be combined with ``base_url``. JSON bodies are dumped with
+    ``app.json``.
+    """
+
+    def __init__(
+        self,
+        app: Kolben,
+        path: str = "/",
+        base_url: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str | None = None,
+        *args: t.Any,
+        **kwargs: t.Any,
+    ) -> None:
+        if base_url is not None and (subdomain or url_scheme):
+            raise TypeError("'subdomain' and 'url_scheme' cannot be combined with 'base_url'.")
+        self.app = app
+        if base_url is None:
+            config = app.config
+            host = config.get("SERVER_NAME") or "localhost"
+            if subdomain:
+                host = f"{subdomain}.{host}"
+            scheme = url_scheme or config.get("PREFERRED_URL_SCHEME") or "http"
+            root = str(config.get("APPLICATION_ROOT") or "/")
+            base_url = f"{scheme}://{host}/{root.lstrip('/')}"
+        super().__init__(path, base_url, *args, **kwargs)
+
+    def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Dump ``json=`` bodies with the app's JSON provider."""
+        return str(self.app.json.dumps(obj, **kwargs))
+
+
+# -- the client --------------------------------------------------------------------------
+
+
+class Client:
+    """Send requests to a WSGI app in-process and get :class:`TestResponse` objects.
+
+    ``response_wrapper`` is the response class to build (a subclass of
+    :class:`TestResponse` is made from it if needed). With ``use_cookies``
+    the client keeps a cookie jar across requests, like a browser.
+    ``allow_subdomain_redirects`` lets ``follow_redirects`` go to subdomains
+    of the current host; other hosts are never followed.
+    """
+
+    #: How many redirects one call may follow before giving up.
+    max_redirects: int = 30
+
+    def __init__(
+        self,
+        application: Callable[..., Iterable[bytes]],
+        response_wrapper: type[Response] | None = None,
+        use_cookies: bool = True,
+        allow_subdomain_redirects: bool = False,
+    ) -> None:
+        self.application = application
+        wrapper: type[TestResponse]
+        if response_wrapper is None or response_wrapper is Response:
+            wrapper = TestResponse
+        elif issubclass(response_wrapper, TestResponse):
+            wrapper = response_wrapper
+        else:
+            wrapper = type("WrapperTestResponse", (TestResponse, response_wrapper), {})
+        self.response_wrapper = wrapper
+        #: The jar, keyed by ``(domain, path, name)``; None when cookies are off.
+        self._cookies: dict[tuple[str, str, str], Cookie] | None = {} if use_cookies else None
+        self.allow_subdomain_redirects = allow_subdomain_redirects
+        #: Environ values every request starts from (Flask's attribute).
+        self.environ_base: dict[str, t.Any] = {
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_USER_AGENT": _user_agent(),
+        }
+
+    # -- cookies ---------------------------------------------------------------------
+
+    def _jar(self) -> dict[tuple[str, str, str], Cookie]:
+        if self._cookies is None:
+            raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
+        return self._cookies
+
+    def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
+        """The stored cookie with this name, domain and path, or None."""
+        cookie = self._jar().get((domain, path, key))
+        if cookie is not None and cookie._expired(datetime.now(timezone.utc)):
+            return None
+        return cookie
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        domain: str = "localhost",
+        origin_only: bool = True,
+        path: str = "/",
+        **kwargs: t.Any,
+    ) -> None:
+        """Store a cookie as if ``domain`` had sent it.
+
+        ``kwargs`` are :func:`kolben.http.dump_cookie` arguments (``max_age``,
+        ``expires``, ``secure``, ``httponly``, ``samesite``...). With
+        ``origin_only`` (the default) it goes to ``domain`` only, otherwise
+        to its subdomains too. An already expired cookie deletes the entry.
+        """
+        jar = self._jar()
+        header = dump_cookie(key, value, path=path, **kwargs)
+        cookie = Cookie._from_response_header(domain, path, header)
+        if cookie is None:  # pragma: no cover - dump_cookie always names the cookie
+            raise ValueError(f"Could not store the cookie {key!r}.")
+        cookie.domain = domain.lstrip(".").lower()
+        cookie.origin_only = origin_only
+        self._store_cookie(jar, cookie)
+
+    def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
+        """Remove a stored cookie (nothing happens if there is none)."""
+        self._jar().pop((domain, path, key), None)
+
+    @staticmethod
+    def _store_cookie(jar: dict[tuple[str, str, str], Cookie], cookie: Cookie) -> None:
+        if cookie._expired(datetime.now(timezone.utc)):
+            jar.pop(cookie._storage_key, None)
+        else:
+            # Replacing keeps the dict position, i.e. the old creation order,
+            # as RFC 6265 §5.3 step 11.3 asks.
+            jar[cookie._storage_key] = cookie
+
+    def _add_cookies_to_wsgi(self, environ: dict[str, t.Any]) -> None:
+        """Put the jar's matching cookies in the environ's Cookie header.
+
+        A Cookie header the caller set is kept and the jar's cookies follow
+        it. Longer paths go first (RFC 6265 §5.4); expired cookies are dropped.
+        """
+        if self._cookies is None:
+            return
+        own = environ.setdefault(_OWN_COOKIE_KEY, environ.get("HTTP_COOKIE"))
+        now = datetime.now(timezone.utc)
+        for expired in [k for k, c in self._cookies.items() if c._expired(now)]:
+            del self._cookies[expired]
+        host = _hostname(_environ_host(environ))
+        path = _environ_path(environ)
+        matching = [c for c in self._cookies.values() if c._matches_request(host, path)]
+        matching.sort(key=lambda c: len(c.path), reverse=True)
+        parts = [own] if own else []
+        parts.extend(c._to_request_header() for c in matching)
+        if parts:
+            environ["HTTP_COOKIE"] = "; ".join(parts)
+        else:
+            environ.pop("HTTP_COOKIE", None)
+
+    def _update_cookies_from_response(
+        self, server_name: str, path: str, headers: Iterable[str]
+    ) -> None:
+        """Store (or delete) the cookies of ``Set-Cookie`` values from ``server_name``."""
+        if self._cookies is None:
+            return
+        for header in headers:
+            cookie = Cookie._from_response_header(server_name, path, header)
+            if cookie is not None:
+                self._store_cookie(self._cookies, cookie)
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _make_builder(self, *args: t.Any, **kwargs: t.Any) -> _BaseEnvironBuilder:
+        """The builder for ``open()``'s request arguments."""
+        return EnvironBuilder(*args, **kwargs)
+
+    def _request_from_args(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> Request:
+        """Turn ``open()``'s arguments into a request, merging :attr:`environ_base`."""
+        if args and isinstance(args[0], (_BaseEnvironBuilder, dict, Request)):
+            extra = sorted(set(kwargs) - {"method"})
+            if len(args) > 1 or extra:
+                raise TypeError(
+                    "open() was given a ready request (EnvironBuilder, environ or Request);"
+                    f" it cannot also take request arguments ({', '.join(extra) or 'positional'})."
+                )
+            source = args[0]
+            if isinstance(source, _BaseEnvironBuilder):
+                builder = copy.copy(source)
+                builder.environ_base = {**self.environ_base, **(source.environ_base or {})}
+                request: Request = builder.get_request(builder.request_class or Request)
+                return request
+            if isinstance(source, dict):
+                # As in Werkzeug, only the request itself is taken from the
+                # dict; the client's environ_base supplies the rest.
+                builder = EnvironBuilder.from_environ(source, environ_base=dict(self.environ_base))
+                request = builder.get_request(Request)
+                return request
+            request = copy.copy(source)
+            request.environ = {**self.environ_base, **source.environ}
+            return request
+        kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
+        builder = self._make_builder(*args, **kwargs)
+        try:
+            request = builder.get_request(builder.request_class or Request)
+        finally:
+            builder.close()
+        return request
+
+    def run_wsgi_app(
+        self, environ: dict[str, t.Any], buffered: bool = False
+    ) -> tuple[Iterable[bytes], str, Headers]:
+        """Run the app on ``environ`` with the jar's cookies, storing the ones it sets."""
+        self._add_cookies_to_wsgi(environ)
+        stream = environ.get("wsgi.input")
+        if stream is not None and _BODY_START_KEY not in environ:
+            try:
+                environ[_BODY_START_KEY] = (stream, stream.tell())
+            except (AttributeError, OSError, ValueError):
+                pass
+        rv = run_wsgi_app(self.application, environ, buffered=buffered)
+        self._update_cookies_from_response(
+            _environ_host(environ), _environ_path(environ), rv[2].getlist("Set-Cookie")
+        )
+        return rv
+
+    def _run(self, request: Request, buffered: bool) -> TestResponse:
+        body, status, headers = self.run_wsgi_app(request.environ, buffered=buffered)
+        return self.response_wrapper(body, status, headers, request=request)
+
+    def _redirect_request(self, response: TestResponse) -> Request:
+        """The request that follows ``response``'s redirect (RFC 9110 §15.4)."""
+        environ = response.request.environ
+        target = urlsplit(urljoin(_environ_url(environ), response.headers["Location"]))
+        from_host = _hostname(_environ_host(environ))
+        to_host = _hostname(target.netloc) if target.netloc else from_host
+        if to_host != from_host:
+            if not to_host.endswith("." + from_host):
+                raise ClientRedirectError(
+                    f"Cannot follow the redirect to {target.netloc!r}: the test client only"
+                    " reaches the app under test, so it never follows external redirects."
+                )
+            if not self.allow_subdomain_redirects:
+                raise ClientRedirectError(
+                    f"Redirect to the subdomain {target.netloc!r}: create the client with"
+                    " 'allow_subdomain_redirects=True' to follow it."
+                )
+        builder = EnvironBuilder.from_environ(environ, environ_base=dict(self.environ_base))
+        if target.scheme:
+            builder.url_scheme = target.scheme
+        if target.netloc:
+            builder.host = target.netloc.rpartition("@")[2]
+        root = builder.script_root
+        if root and (target.path == root or target.path.startswith(root + "/")):
+            builder.path = target.path[len(root) :]
+        else:
+            builder.path = target.path
+            builder.script_root = ""
+        builder.query_string = target.query
+        if self._cookies is not None:
+            # The jar fills the header again for the new URL.
+            builder.headers.remove("Cookie")
+            if environ.get(_OWN_COOKIE_KEY):
+                builder.headers.set("Cookie", environ[_OWN_COOKIE_KEY])
+        if response.status_code in (307, 308):
+            # The method and the body are kept: send the same bytes again.
+            saved = environ.get(_BODY_START_KEY)
+            if saved is not None:
+                stream, start = saved
+                stream.seek(start)
+                builder.input_stream = stream
+        else:
+            # 301, 302 and 303 become GET without a body; HEAD stays HEAD.
+            if builder.method != "HEAD":
+                builder.method = "GET"
+            builder.input_stream = None
+            builder.content_type = None
+            builder.content_length = None
+            builder.headers.remove("Transfer-Encoding")
+        request: Request = builder.get_request(Request)
+        return request
+
+    def resolve_redirect(self, response: TestResponse, buffered: bool = False) -> TestResponse:
+        """Follow one redirect: send the request ``response``'s ``Location`` asks for."""
+        return self._run(self._redirect_request(response), buffered)
+
+    def open(
+        self,
+        *args: t.Any,
+        buffered: bool = False,
+        follow_redirects: bool = False,
+        **kwargs: t.Any,
+    ) -> TestResponse:
+        """Send a request and return the response.
+
+        Takes :class:`EnvironBuilder` arguments, or one ready EnvironBuilder,
+        environ dict or :class:`~kolben.wrappers.Request`. With
+        ``follow_redirects`` the whole redirect chain is followed; the final
+        response's :attr:`~TestResponse.history` holds the earlier ones.
+        ``buffered`` reads the body before returning.
+        """
+        request = self._request_from_args(args, kwargs)
+        response = self._run(request, buffered)
+        if not follow_redirects:
+            return response
+        history: list[TestResponse] = []
+        while response.status_code in _REDIRECT_CODES and "Location" in response.headers:
+            if len(history) >= self.max_redirects:
+                chain = " -> ".join(r.request.path for r in history[:5])
+                raise ClientRedirectError(
+                    f"Gave up after {self.max_redirects} redirects ({chain} -> ...);"
+                    " the redirects probably loop."
+                )
+            if not buffered:
+                response.make_sequence()
+                response.close()
+            history.append(response)
+            response = self.resolve_redirect(response, buffered)
+            response.history = tuple(history)
+        return response
+
+    def get(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a GET request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "GET"})
+
+    def post(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a POST request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "POST"})
+
+    def put(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a PUT request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "PUT"})
+
+    def patch(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a PATCH request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "PATCH"})
+
+    def delete(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a DELETE request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "DELETE"})
+
+    def head(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a HEAD request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "HEAD"})
+
+    def options(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send an OPTIONS request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "OPTIONS"})
+
+    def trace(self, *args: t.Any, **kw: t.Any) -> TestResponse:
+        """Send a TRACE request (see :meth:`open`)."""
+        return self.open(*args, **{**kw, "method": "TRACE"})
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.application!r}>"
+
+
+class KolbenClient(Client):
+    """The client ``app.test_client()`` returns.
+
+    Requests are built with :class:`KolbenEnvironBuilder`, so they default to
+    the app's ``SERVER_NAME``, ``APPLICATION_ROOT`` and URL scheme. Inside
+    ``with client:``, the contexts of the last request stay pushed (so
+    ``request``, ``session`` and ``g`` can be inspected) until the next
+    request or the end of the block.
+    """
+
+    application: Kolben
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.preserve_context = False
+        self._new_contexts: list[AbstractContextManager[t.Any]] = []
+        self._context_stack = ExitStack()
+
+    def _make_builder(self, *args: t.Any, **kwargs: t.Any) -> _BaseEnvironBuilder:
+        return KolbenEnvironBuilder(self.application, *args, **kwargs)
+
+    def run_wsgi_app(
+        self, environ: dict[str, t.Any], buffered: bool = False
+    ) -> tuple[Iterable[bytes], str, Headers]:
+        """Run one request, collecting its contexts when inside ``with client:``."""
+        # Each hop of a redirect chain starts a fresh list: only the final
+        # request's contexts are kept.
+        self._new_contexts = []
+        for key in PRESERVE_CONTEXT_KEYS:
+            if self.preserve_context:
+                environ[key] = self._new_contexts.append
+            else:
+                environ.pop(key, None)
+        return super().run_wsgi_app(environ, buffered=buffered)
+
+    def open(
+        self,
+        *args: t.Any,
+        buffered: bool = False,
+        follow_redirects: bool = False,
+        **kwargs: t.Any,
+    ) -> TestResponse:
+        """Send a request (see :meth:`Client.open`), then re-push its contexts if preserving."""
+        # The previous request's contexts end when the next request starts.
+        self._context_stack.close()
+        response = super().open(
+            *args, buffered=buffered, follow_redirects=follow_redirects, **kwargs
+        )
+        # json_module is a class attribute of Response; this response reads
+        # JSON with the app's provider instead.
+        response.__dict__["json_module"] = self.application.json
+        contexts, self._new_contexts = self._new_contexts, []
+        for context in contexts:
+            self._context_stack.enter_context(context)
+        return response
+
+    def __enter__(self) -> KolbenClient:
+        if self.preserve_context:
+            raise RuntimeError("Cannot nest client invocations")
+        self.preserve_context = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.preserve_context = False
+        self._context_stack.close()
+
+
+#: Flask's name for :class:`KolbenClient`.
+FlaskClient = KolbenClient

@@ -1,0 +1,920 @@
+"""The response object (layer 2).
+
+A :class:`Response` holds a status, :class:`~kolben.datastructures.Headers`
+and a body (bytes chunks or any iterable). It knows how to present itself to
+a PEP 3333 server (``response(environ, start_response)``), which Flask code
+relies on; the ASGI adapter reads the same three parts.
+"""
+
+from __future__ import annotations
+
+import json as _stdlib_json
+import typing as t
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+
+from .. import exceptions as _exceptions
+from .._internal import MISSING
+from .._status import status_line
+from ..datastructures import (
+    ContentRange,
+    Headers,
+    HeaderSet,
+    ResponseCacheControl,
+    WWWAuthenticate,
+)
+from ..exceptions import RequestedRangeNotSatisfiable
+from ..http import (
+    dump_cookie,
+    generate_etag,
+    http_date,
+    is_resource_modified,
+    parse_cache_control_header,
+    parse_content_range_header,
+    parse_date,
+    parse_etags,
+    parse_list_header,
+    parse_options_header,
+    parse_range_header,
+    quote_etag,
+    unquote_etag,
+)
+from ..urls import iri_to_uri
+from .request import Request
+
+__all__ = ["Response", "get_content_type"]
+
+_CHARSET_TYPES = frozenset(
+    {"application/ecmascript", "application/javascript", "application/xml", "application/xml-dtd"}
+)
+_ENTITY_HEADERS = frozenset(
+    {
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-location",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "expires",
+        "last-modified",
+    }
+)
+
+
+def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
+    """Add ``; charset=...`` to text-like mimetypes."""
+    if (
+        mimetype.startswith("text/") or mimetype in _CHARSET_TYPES or mimetype.endswith("+xml")
+    ) and "charset" not in mimetype:
+        return f"{mimetype}; charset={charset}"
+    return mimetype
+
+
+def _header_property(name: str, doc: str) -> t.Any:
+    def fget(self: Response) -> str | None:
+        return self.headers.get(name)
+
+    def fset(self: Response, value: str | None) -> None:
+        if value is None:
+            self.headers.remove(name)
+        else:
+            self.headers[name] = value
+
+    return property(fget, fset, doc=doc)
+
+
+def _date_property(name: str, doc: str) -> t.Any:
+    def fget(self: Response) -> datetime | None:
+        return parse_date(self.headers.get(name))
+
+    def fset(self: Response, value: datetime | int | float | str | None) -> None:
+        if value is None:
+            self.headers.remove(name)
+        elif isinstance(value, str):
+            self.headers[name] = value
+        else:
+            self.headers[name] = http_date(value)
+
+    return property(fget, fset, doc=doc)
+
+
+def _set_property(name: str, doc: str) -> t.Any:
+    def fget(self: Response) -> HeaderSet:
+        def on_update(header_set: HeaderSet) -> None:
+            if not header_set:
+                self.headers.remove(name)
+            else:
+                self.headers[name] = header_set.to_header()
+
+        return HeaderSet(parse_list_header(self.headers.get(name) or ""), on_update)
+
+    def fset(self: Response, value: Iterable[str] | str | None) -> None:
+        if not value:
+            self.headers.remove(name)
+        elif isinstance(value, str):
+            self.headers[name] = value
+        else:
+            self.headers[name] = ", ".join(value)
+
+    return property(fget, fset, doc=doc)
+
+
+class Response:
+    """An outgoing HTTP response.
+
+    ``response`` is a str (sent as UTF-8), bytes, or an iterable of either
+    (streamed). ``status`` is an int or a string such as ``"404 NOT FOUND"``.
+    """
+
+    # PERF: __slots__ for the per-request fields; __dict__ keeps subclasses
+    # and users free to add attributes, as with Werkzeug's class.
+    # "__weakref__" keeps weak references working, and lets force_type()
+    # switch __class__ to a subclass that declares no slots of its own.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_on_close",
+        "_status",
+        "_status_code",
+        "direct_passthrough",
+        "headers",
+        "response",
+    )
+
+    default_status: t.ClassVar[int] = 200
+    default_mimetype: t.ClassVar[str | None] = "text/html"
+    #: Relative ``Location`` headers stay relative (RFC 9110 allows them).
+    autocorrect_location_header: t.ClassVar[bool] = False
+    automatically_set_content_length: t.ClassVar[bool] = True
+    #: Set-Cookie headers larger than this warn; 0 disables the warning.
+    max_cookie_size: t.ClassVar[int] = 4093
+    json_module: t.ClassVar[t.Any] = _stdlib_json
+
+    headers: Headers
+    response: Iterable[bytes] | Iterable[str]
+    direct_passthrough: bool
+
+    def __init__(
+        self,
+        response: Iterable[bytes] | Iterable[str] | str | bytes | bytearray | None = None,
+        status: int | str | None = None,
+        headers: t.Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self._on_close: list[Callable[[], t.Any]] | None = None
+        self.direct_passthrough = direct_passthrough
+        if content_type is None:
+            if mimetype is None and "content-type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = get_content_type(mimetype)
+        if content_type is not None:
+            self.headers["Content-Type"] = content_type
+        if status is None:
+            self.status_code = self.default_status
+        elif isinstance(status, int):
+            self.status_code = status
+        else:
+            self.status = status
+        if response is None:
+            self.response = []
+        elif isinstance(response, (str, bytes, bytearray)):
+            self.set_data(response)
+        else:
+            self.response = response
+
+    def __repr__(self) -> str:
+        size = f"{sum(map(len, self.iter_encoded()))} bytes" if self.is_sequence else "streamed"
+        return f"<{type(self).__name__} {size} [{self.status}]>"
+
+    # -- status -----------------------------------------------------------------
+
+    @property
+    def status_code(self) -> int:
+        """The status as an int."""
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status_code = code
+        self._status = status_line(code)
+
+    @property
+    def status(self) -> str:
+        """The status line, e.g. ``"404 NOT FOUND"``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: str | int | t.Any) -> None:
+        if isinstance(value, int):
+            self.status_code = value
+            return
+        if isinstance(value, (bytes, bytearray)):
+            value = value.decode("latin-1")
+        if not isinstance(value, str):
+            raise TypeError("Invalid status argument: use an int or a string like '404 NOT FOUND'.")
+        value = value.strip()
+        if not value:
+            raise ValueError("Empty status argument.")
+        if "\r" in value or "\n" in value or "\x00" in value:
+            raise ValueError("The status line must not contain CR, LF or NUL characters.")
+        code_str, _, phrase = value.partition(" ")
+        try:
+            code = int(code_str)
+        except ValueError:
+            self._status_code = 0
+            self._status = f"0 {value}"
+            return
+        self._status_code = code
+        if phrase:
+            self._status = f"{code} {phrase}"
+        else:
+            self._status = status_line(code)
+
+    # -- body -------------------------------------------------------------------
+
+    def get_data(self, as_text: bool = False) -> t.Any:
+        """The whole body; consumes and stores a streamed body first."""
+        self._ensure_sequence()
+        rv = b"".join(self.iter_encoded())
+        if as_text:
+            return rv.decode("utf-8")
+        return rv
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        """Replace the body and set ``Content-Length``."""
+        value = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        self.response = [value]
+        if self.automatically_set_content_length:
+            self.headers["Content-Length"] = str(len(value))
+
+    data = property(get_data, set_data, doc="The body as bytes (reads a stream fully).")
+
+    def calculate_content_length(self) -> int | None:
+        """The body length, or None for a streamed body."""
+        try:
+            self._ensure_sequence()
+        except RuntimeError:
+            return None
+        return sum(len(x) for x in self.iter_encoded())
+
+    @property
+    def is_streamed(self) -> bool:
+        """Whether the body is an iterator with no known length."""
+        try:
+            len(self.response)  # type: ignore[arg-type]
+        except (TypeError, AttributeError):
+            return True
+        return False
+
+    @property
+    def is_sequence(self) -> bool:
+        """Whether the body is a list or tuple (its length is known)."""
+        return isinstance(self.response, (tuple, list))
+
+    def _ensure_sequence(self, mutable: bool = False) -> None:
+        if self.is_sequence:
+            if mutable and not isinstance(self.response, list):
+                self.response = list(self.iter_encoded())
+            return
+        if self.direct_passthrough:
+            raise RuntimeError(
+                "Attempted implicit sequence conversion but the response object is in"
+                " direct passthrough mode."
+            )
+        self.make_sequence()
+
+    def make_sequence(self) -> None:
+        """Consume a streamed body into a list (closing the iterator)."""
+        if not self.is_sequence:
+            close = getattr(self.response, "close", None)
+            self.response = list(self.iter_encoded())
+            if close is not None:
+                self.call_on_close(close)
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """Iterate the body as bytes, encoding str chunks as UTF-8."""
+        for item in self.response:
+            if isinstance(item, str):
+                yield item.encode("utf-8")
+            else:
+                yield item
+
+    def freeze(self) -> None:
+        """Load the body into memory and set ``Content-Length``."""
+        self.response = list(self.iter_encoded())
+        self.headers["Content-Length"] = str(sum(map(len, self.response)))
+
+    # -- header helpers -----------------------------------------------------------
+
+    @property
+    def mimetype(self) -> str | None:
+        """The content type without parameters."""
+        ct = self.headers.get("content-type")
+        if ct:
+            return parse_options_header(ct)[0]
+        return None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers["Content-Type"] = get_content_type(value)
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        return parse_options_header(self.headers.get("content-type"))[1]
+
+    content_type = _header_property("Content-Type", "The Content-Type header.")
+    location = _header_property("Location", "Where a redirect points (sent as given).")
+    content_encoding = _header_property("Content-Encoding", "The Content-Encoding header.")
+    content_language = _header_property("Content-Language", "The Content-Language header.")
+    content_location = _header_property("Content-Location", "The Content-Location header.")
+    content_security_policy = _header_property(
+        "Content-Security-Policy", "The Content-Security-Policy header."
+    )
+    content_security_policy_report_only = _header_property(
+        "Content-Security-Policy-Report-Only", "The report-only CSP header."
+    )
+    accept_ranges = _header_property("Accept-Ranges", "The Accept-Ranges header.")
+    access_control_allow_origin = _header_property(
+        "Access-Control-Allow-Origin", "CORS allowed origin."
+    )
+    access_control_expose_headers = _set_property(
+        "Access-Control-Expose-Headers", "CORS exposed headers."
+    )
+    access_control_allow_headers = _set_property(
+        "Access-Control-Allow-Headers", "CORS allowed headers."
+    )
+    access_control_allow_methods = _set_property(
+        "Access-Control-Allow-Methods", "CORS allowed methods."
+    )
+    cross_origin_opener_policy = _header_property("Cross-Origin-Opener-Policy", "The COOP header.")
+    cross_origin_embedder_policy = _header_property(
+        "Cross-Origin-Embedder-Policy", "The COEP header."
+    )
+    vary = _set_property("Vary", "The Vary header as a set (``response.vary.add('Cookie')``).")
+    allow = _set_property("Allow", "The Allow header as a set.")
+    content_language_set = _set_property("Content-Language", "Content-Language as a set.")
+    expires = _date_property("Expires", "The Expires header as a datetime.")
+    last_modified = _date_property("Last-Modified", "The Last-Modified header as a datetime.")
+    date = _date_property("Date", "The Date header as a datetime.")
+
+    @property
+    def access_control_allow_credentials(self) -> bool:
+        return self.headers.get("Access-Control-Allow-Credentials") == "true"
+
+    @access_control_allow_credentials.setter
+    def access_control_allow_credentials(self, value: bool) -> None:
+        if value:
+            self.headers["Access-Control-Allow-Credentials"] = "true"
+        else:
+            self.headers.remove("Access-Control-Allow-Credentials")
+
+    @property
+    def access_control_max_age(self) -> int | None:
+        value = self.headers.get("Access-Control-Max-Age")
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
+
+    @access_control_max_age.setter
+    def access_control_max_age(self, value: int | timedelta | None) -> None:
+        if value is None:
+            self.headers.remove("Access-Control-Max-Age")
+        else:
+            if isinstance(value, timedelta):
+                value = int(value.total_seconds())
+            self.headers["Access-Control-Max-Age"] = str(value)
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("Content-Length")
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Length")
+        else:
+            self.headers["Content-Length"] = str(value)
+
+    @property
+    def age(self) -> timedelta | None:
+        value = self.headers.get("Age")
+        try:
+            return timedelta(seconds=int(value)) if value is not None else None
+        except ValueError:
+            return None
+
+    @age.setter
+    def age(self, value: timedelta | int | None) -> None:
+        if value is None:
+            self.headers.remove("Age")
+        else:
+            if isinstance(value, timedelta):
+                value = int(value.total_seconds())
+            self.headers["Age"] = str(value)
+
+    @property
+    def retry_after(self) -> datetime | None:
+        """The Retry-After header as a datetime (seconds are added to now)."""
+        value = self.headers.get("Retry-After")
+        if value is None:
+            return None
+        if value.isdigit():
+            return datetime.now(tz=timezone.utc) + timedelta(seconds=int(value))
+        return parse_date(value)
+
+    @retry_after.setter
+    def retry_after(self, value: datetime | int | None) -> None:
+        if value is None:
+            self.headers.remove("Retry-After")
+        elif isinstance(value, datetime):
+            self.headers["Retry-After"] = http_date(value)
+        else:
+            self.headers["Retry-After"] = str(int(value))
+
+    @property
+    def cache_control(self) -> ResponseCacheControl:
+        """The Cache-Control header; changes write back to the headers."""
+
+        def on_update(cc: ResponseCacheControl) -> None:
+            if not cc and "cache-control" in self.headers:
+                self.headers.remove("Cache-Control")
+            elif cc:
+                self.headers["Cache-Control"] = cc.to_header()
+
+        return parse_cache_control_header(
+            self.headers.get("Cache-Control"), on_update, ResponseCacheControl
+        )
+
+    @property
+    def content_range(self) -> ContentRange:
+        """The Content-Range header; changes write back to the headers."""
+
+        def on_update(cr: ContentRange) -> None:
+            if not cr:
+                self.headers.remove("Content-Range")
+            else:
+                self.headers["Content-Range"] = cr.to_header()
+
+        rv = parse_content_range_header(self.headers.get("Content-Range"), on_update)
+        if rv is None:
+            rv = ContentRange(None, None, None, on_update=on_update)
+        return rv
+
+    @content_range.setter
+    def content_range(self, value: ContentRange | str | None) -> None:
+        if not value:
+            self.headers.remove("Content-Range")
+        elif isinstance(value, str):
+            self.headers["Content-Range"] = value
+        else:
+            self.headers["Content-Range"] = value.to_header()
+
+    @property
+    def www_authenticate(self) -> WWWAuthenticate:
+        """The first ``WWW-Authenticate`` challenge; changes write back to the headers.
+
+        Without the header this is an empty ``basic`` challenge, sent only
+        once it is changed. Assign a list to send several challenges.
+        """
+        values = self.headers.getlist("WWW-Authenticate")
+        parsed = WWWAuthenticate.from_header(values[0]) if values else None
+        replace_first = parsed is not None
+
+        def on_update(challenge: WWWAuthenticate) -> None:
+            nonlocal replace_first
+            current = self.headers.getlist("WWW-Authenticate")
+            if replace_first and current:
+                current[0] = challenge.to_header()
+            else:
+                current.insert(0, challenge.to_header())
+                replace_first = True
+            self.headers.setlist("WWW-Authenticate", current)
+
+        if parsed is None:
+            return WWWAuthenticate("basic", on_update=on_update)
+        return WWWAuthenticate(parsed.type, parsed.parameters, parsed.token, on_update=on_update)
+
+    @www_authenticate.setter
+    def www_authenticate(self, value: WWWAuthenticate | list[WWWAuthenticate] | None) -> None:
+        self.headers.remove("WWW-Authenticate")
+        if value is None:
+            return
+        for item in value if isinstance(value, list) else [value]:
+            self.headers.add("WWW-Authenticate", item.to_header())
+
+    # -- cookies -------------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header (quoting the value when needed)."""
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value=value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                max_size=self.max_cookie_size,
+                samesite=samesite,
+                partitioned=partitioned,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Tell the client to drop a cookie (empty value, expired, ``Max-Age=0``)."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    # -- ETags and conditional responses ---------------------------------------------
+
+    def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
+        """``(etag, is_weak)`` of the ETag header, or ``(None, None)``."""
+        return unquote_etag(self.headers.get("ETag"))
+
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        """Set the ETag header (quoted)."""
+        self.headers["ETag"] = quote_etag(etag, weak)
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag from the SHA-1 of the body, unless one is set."""
+        if overwrite or "etag" not in self.headers:
+            self.set_etag(generate_etag(self.get_data()), weak)
+
+    def make_conditional(
+        self,
+        request_or_environ: Request | dict[str, t.Any],
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer 304/412 when the validators match, 206/416 for Range requests.
+
+        Only GET and HEAD requests are affected (RFC 9110 section 13).
+        """
+        environ = (
+            request_or_environ.environ
+            if isinstance(request_or_environ, Request)
+            else request_or_environ
+        )
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self
+        if "date" not in self.headers:
+            self.headers["Date"] = http_date()
+        if accept_ranges:
+            self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else str(accept_ranges)
+        etag = self.headers.get("etag")
+        last_modified = self.headers.get("last-modified")
+        # RFC 9110 section 13.2.2: If-Match / If-Unmodified-Since first, then
+        # If-None-Match / If-Modified-Since, and Range only when both pass.
+        if _precondition_failed(environ, etag, last_modified):
+            self.status_code = 412
+        elif not is_resource_modified(environ, etag, None, last_modified, if_match=None):
+            self.status_code = 304
+        else:
+            self._process_range_request(environ, complete_length, accept_ranges)
+        if (
+            self.automatically_set_content_length
+            and "content-length" not in self.headers
+            and self.is_sequence
+        ):
+            length = self.calculate_content_length()
+            if length is not None:
+                self.headers["Content-Length"] = str(length)
+        return self
+
+    def _process_range_request(
+        self,
+        environ: dict[str, t.Any],
+        complete_length: int | None,
+        accept_ranges: bool | str,
+    ) -> bool:
+        if not accept_ranges:
+            return False
+        self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else str(accept_ranges)
+        if complete_length is None and self.is_sequence:
+            complete_length = self.calculate_content_length()
+        if complete_length is None or "HTTP_RANGE" not in environ:
+            return False
+        if_range = environ.get("HTTP_IF_RANGE")
+        if if_range and is_resource_modified(
+            environ,
+            self.headers.get("etag"),
+            None,
+            self.headers.get("last-modified"),
+            ignore_if_range=False,
+        ):
+            return False
+        parsed = parse_range_header(environ.get("HTTP_RANGE"))
+        if parsed is None or parsed.units != "bytes":
+            # Malformed, more ranges than MAX_RANGES, or an unknown unit:
+            # RFC 9110 section 14.2 lets a server ignore Range and send the
+            # whole representation.
+            return False
+        bounds = parsed.range_for_length(complete_length)
+        header = parsed.to_content_range_header(complete_length)
+        if bounds is None or header is None:
+            if len(parsed.ranges) > 1:
+                # Several ranges: RFC 9110 section 14.2 lets a server ignore
+                # Range and send the whole representation.
+                return False
+            # This body will never be sent: release it (an open file) now.
+            self.close()
+            raise RequestedRangeNotSatisfiable(complete_length)
+        start, stop = bounds
+        if start == 0 and stop == complete_length:
+            return False
+        if self.direct_passthrough and not self.is_sequence:
+            # A file (send_file): seek to the range instead of loading it.
+            self.response = _RangeIterator(self.response, start, stop - start)
+        else:
+            self._ensure_sequence()
+            body = b"".join(self.iter_encoded())
+            self.response = [body[start:stop]]
+        self.headers["Content-Length"] = str(stop - start)
+        self.headers["Content-Range"] = header
+        self.status_code = 206
+        return True
+
+    # -- JSON ----------------------------------------------------------------------------
+
+    @property
+    def is_json(self) -> bool:
+        mt = self.mimetype or ""
+        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+    @property
+    def json(self) -> t.Any:
+        """The body parsed as JSON (None when it is not JSON)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
+        """Parse the body as JSON; None when the mimetype is not JSON unless ``force``."""
+        if not (force or self.is_json):
+            return None
+        try:
+            return self.json_module.loads(self.get_data())
+        except ValueError:
+            if not silent:
+                raise
+            return None
+
+    # -- lifetime ------------------------------------------------------------------------
+
+    def call_on_close(self, func: Callable[[], t.Any]) -> Callable[[], t.Any]:
+        """Run ``func`` when the server closes the response."""
+        if self._on_close is None:
+            self._on_close = []
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body iterator and run the ``call_on_close`` callbacks."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        callbacks, self._on_close = self._on_close, None
+        for func in callbacks or ():
+            func()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- conversions ---------------------------------------------------------------------
+
+    @classmethod
+    def force_type(cls, response: t.Any, environ: dict[str, t.Any] | None = None) -> Response:
+        """Make ``response`` an instance of this class.
+
+        Another response class is re-wrapped; any other callable is run as a
+        WSGI application (which needs ``environ``).
+        """
+        if isinstance(response, cls):
+            return response
+        if isinstance(response, Response):
+            response.__class__ = cls
+            return response
+        if environ is None:
+            raise TypeError(
+                "Converting a WSGI application to a response needs an environ; pass one."
+            )
+        return cls.from_app(response, environ)
+
+    @classmethod
+    def from_app(
+        cls, app: Callable[..., t.Any], environ: dict[str, t.Any], buffered: bool = False
+    ) -> Response:
+        """Run a WSGI application and capture its response."""
+        captured: list[t.Any] = []
+        body: list[bytes] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+        ) -> Callable[[bytes], None]:
+            captured[:] = [status, headers]
+            return body.append
+
+        app_iter = app(environ, start_response)
+        if buffered or body:
+            try:
+                body.extend(app_iter)
+            finally:
+                close = getattr(app_iter, "close", None)
+                if close is not None:
+                    close()
+            app_iter = body
+        elif not captured:
+            # Some apps call start_response lazily, on first iteration.
+            iterator = iter(app_iter)
+            first = next(iterator, MISSING)
+            rest: list[t.Any] = [] if first is MISSING else [first]
+            app_iter = _chain_close(rest, iterator, app_iter)
+        status, headers = captured
+        return cls(app_iter, status, Headers(headers))
+
+    # -- WSGI -------------------------------------------------------------------------------
+
+    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
+        """The headers as they go out: Location as a URI, Content-Length filled."""
+        headers = self.headers
+        location = headers.get("location")
+        if location is not None and not location.isascii():
+            headers["Location"] = iri_to_uri(location)
+        status = self._status_code
+        if status in (304, 412):
+            for key in [k for k, _ in headers._list if k.lower() in _ENTITY_HEADERS]:
+                if key.lower() != "content-length" or status == 412:
+                    headers.remove(key)
+        if status == 204 or 100 <= status < 200:
+            # RFC 9110 section 8.6: never a Content-Length on 1xx and 204.
+            headers.remove("Content-Length")
+        elif (
+            self.automatically_set_content_length
+            and "content-length" not in headers
+            and self.is_sequence
+            and status != 304
+        ):
+            headers["Content-Length"] = str(sum(len(x) for x in self.iter_encoded()))
+        return headers
+
+    def get_app_iter(self, environ: dict[str, t.Any]) -> Iterable[bytes]:
+        """The body iterable as it goes out (empty for HEAD, 1xx, 204, 304)."""
+        status = self._status_code
+        if environ.get("REQUEST_METHOD") == "HEAD" or 100 <= status < 200 or status in (204, 304):
+            # No body, but the server's close() must still reach the body
+            # iterator and the call_on_close callbacks.
+            return _ClosingIterator(iter(()), self.close)
+        if self.direct_passthrough:
+            if not self._on_close:
+                # The server may recognise its own wsgi.file_wrapper here.
+                return self.response  # type: ignore[return-value]
+            return _ClosingIterator(iter(self.response), self.close)  # type: ignore[arg-type]
+        return _ClosingIterator(self.iter_encoded(), self.close)
+
+    def get_wsgi_response(
+        self, environ: dict[str, t.Any]
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        """``(app_iter, status, headers)`` for a WSGI server."""
+        headers = self.get_wsgi_headers(environ)
+        return self.get_app_iter(environ), self._status, headers.to_wsgi_list()
+
+    def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> Iterable[bytes]:
+        app_iter, status, headers = self.get_wsgi_response(environ)
+        start_response(status, headers)
+        return app_iter
+
+
+class _ClosingIterator:
+    """Iterate a body and call ``close`` once when the server closes it."""
+
+    __slots__ = ("_close", "_iter")
+
+    def __init__(self, iterable: Iterator[bytes], close: Callable[[], None]) -> None:
+        self._iter = iterable
+        self._close = close
+
+    def __iter__(self) -> _ClosingIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iter)
+
+    def close(self) -> None:
+        self._close()
+
+
+class _RangeIterator:
+    """Yield ``length`` bytes from ``start`` of a bytes iterable.
+
+    Seeks when the iterable can (a file wrapper), else skips what comes
+    before ``start``; closing it closes the iterable.
+    """
+
+    __slots__ = ("_iter", "_remaining", "_skip", "_source")
+
+    def __init__(self, source: t.Any, start: int, length: int) -> None:
+        self._source = source
+        self._remaining = length
+        self._skip = start
+        seekable = getattr(source, "seekable", None)
+        if start and seekable is not None and seekable():
+            source.seek(start)
+            self._skip = 0
+        self._iter = iter(source)
+
+    def __iter__(self) -> _RangeIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        while self._remaining > 0:
+            chunk = next(self._iter)
+            if self._skip:
+                if len(chunk) <= self._skip:
+                    self._skip -= len(chunk)
+                    continue
+                chunk = chunk[self._skip :]
+                self._skip = 0
+            chunk = chunk[: self._remaining]
+            self._remaining -= len(chunk)
+            return bytes(chunk)
+        raise StopIteration
+
+    def close(self) -> None:
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
+
+
+def _precondition_failed(
+    environ: dict[str, t.Any], etag: str | None, last_modified: str | None
+) -> bool:
+    """Whether If-Match, or without it If-Unmodified-Since, fails (412)."""
+    if parse_etags(environ.get("HTTP_IF_MATCH")):
+        # With no If-None-Match or If-Modified-Since to consult, a False
+        # from is_resource_modified can only mean that If-Match failed.
+        return not is_resource_modified(
+            environ, etag, None, last_modified, if_none_match=None, if_modified_since=None
+        )
+    # RFC 9110 section 13.1.4.
+    since = parse_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
+    modified = parse_date(last_modified)
+    return since is not None and modified is not None and modified > since
+
+
+def _chain_close(first: list[t.Any], rest: Iterator[t.Any], original: t.Any) -> Iterator[t.Any]:
+    try:
+        yield from first
+        yield from rest
+    finally:
+        close = getattr(original, "close", None)
+        if close is not None:
+            close()
+
+
+# HTTPException.get_response() (layer 0) builds its response with this class.
+_exceptions._install_response_class(Response)
