@@ -41,12 +41,22 @@ def ensure_env(extra: str) -> None:
     done = STAMP.read_text().split() if STAMP.exists() else []
     if wanted in done:
         return
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", VIRTUAL_ENV=str(VENV))
-    uv = shutil.which("uv")
-    if uv is None:
-        run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "uv", env=env)
-        uv = str(BIN / "uv")
-    run(uv, "pip", "install", "-q", "--python", PY, "-e", f".{extra}", env=env)
+    env = dict(
+        os.environ,
+        UV_PYTHON_DOWNLOADS="never",
+        UV_SYSTEM_CERTS="1",  # trust the machine's certificate store, as pip does
+        VIRTUAL_ENV=str(VENV),
+    )
+    pip = [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    try:
+        uv = shutil.which("uv")
+        if uv is None:
+            run(*pip, "uv", env=env)
+            uv = str(BIN / "uv")
+        run(uv, "pip", "install", "-q", "--python", PY, "-e", f".{extra}", env=env)
+    except (subprocess.CalledProcessError, OSError):
+        print("uv could not install the packages; falling back to pip.", flush=True)
+        run(*pip, "-e", f".{extra}", env=env)
     STAMP.write_text(" ".join([*done, wanted]))
 
 

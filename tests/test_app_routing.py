@@ -914,3 +914,27 @@ def test_trusted_hosts_changed_after_first_request(
     app.config["TRUSTED_HOSTS"] = ["good.example"]
     assert client.get("/", base_url="http://late.example").status_code == 400
     assert client.get("/", base_url="http://good.example").status_code == 200
+
+
+def test_view_functions_replaced_after_first_request(
+    app: Kolben, make_client: MakeClient, pipeline: str
+) -> None:
+    # view_functions is a plain dict: as in Flask, a replacement takes effect.
+    app.add_url_rule("/", "index", lambda: "old")
+    client = make_client(app)
+    assert client.get("/").text == "old"
+    app.view_functions["index"] = lambda: "new"
+    assert client.get("/").text == "new"
+
+
+def test_registries_changed_directly_before_first_request(
+    app: Kolben, make_client: MakeClient
+) -> None:
+    # Extensions sometimes append to the registries instead of calling the
+    # setup methods; that works as long as the app has not served yet, even
+    # when something ran the pipeline by hand during setup.
+    app.add_url_rule("/", "index", lambda: "view")
+    with app.test_request_context():
+        assert app.preprocess_request() is None
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: "from hook")
+    assert make_client(app).get("/").text == "from hook"

@@ -109,7 +109,9 @@ class _Plan:
             handlers for scope in app.error_handler_spec.values() for handlers in scope.values()
         )
         # PERF: views wrapped once for the interface (async views under WSGI).
-        self.fast_views: dict[str, Callable[..., t.Any]] = {}
+        # Keyed by the view function itself: view_functions is a public dict,
+        # and a view replaced in it must take effect (as in Flask).
+        self.fast_views: dict[Callable[..., t.Any], Callable[..., t.Any]] = {}
         # PERF: with no hooks and the stock pipeline, a view returning str,
         # bytes, dict or list is written straight to the server: no Response
         # object, no header bookkeeping. Anything else takes the full path.
@@ -259,10 +261,10 @@ class Dispatcher(Scaffold):
         ):
             return self.full_dispatch_request()
         self._got_first_request = True
-        endpoint = rule.endpoint
-        view = plan.fast_views.get(endpoint)
+        func = self.view_functions[rule.endpoint]
+        view = plan.fast_views.get(func)
         if view is None:
-            view = plan.fast_views[endpoint] = self.ensure_sync(self.view_functions[endpoint])
+            view = plan.fast_views[func] = self.ensure_sync(func)
         try:
             rv = view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
@@ -358,8 +360,13 @@ class Dispatcher(Scaffold):
         return url
 
     def _make_plan(self) -> _Plan:
-        self._plan = _Plan(self)
-        return self._plan
+        plan = _Plan(self)
+        # Kept only once the app serves: until then extensions may still fill
+        # the registries directly (not through a setup method), and a plan
+        # made early by a hand-run pipeline step must not hide them.
+        if self._got_first_request:
+            self._plan = plan
+        return plan
 
     def _setup_changed(self) -> None:
         self._plan = None
@@ -419,10 +426,10 @@ class Dispatcher(Scaffold):
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
         plan = self._plan or self._make_plan()
-        endpoint = rule.endpoint
-        view = plan.fast_views.get(endpoint)
+        func = self.view_functions[rule.endpoint]
+        view = plan.fast_views.get(func)
         if view is None:
-            view = plan.fast_views[endpoint] = self.ensure_sync(self.view_functions[endpoint])
+            view = plan.fast_views[func] = self.ensure_sync(func)
         return t.cast("ResponseReturnValue", view(**(request.view_args or {})))
 
     def make_default_options_response(self) -> Response:
