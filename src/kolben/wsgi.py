@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ._streams import LimitedStream
 from .exceptions import SecurityError
+from .http.hosts import host_from_environ, host_is_trusted
 from .utils import wrap_file
 from .wrappers import Request
-from .http.hosts import host_from_environ, host_is_trusted
 
 __all__ = [
     "ClosingIterator",

@@ -52,9 +52,9 @@ from ..http import (
     parse_options_header,
     parse_range_header,
 )
+from ..http.hosts import host_from_environ, host_is_trusted
 from ..urls import _fast_parse_qsl
 from ..wrappers.builder import EnvironBuilder
-from ..http.hosts import host_from_environ, host_is_trusted
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..routing import Rule
