@@ -169,6 +169,19 @@ def test_status_and_headers_apply_to_a_response(
     assert response.data == b"body"
 
 
+@pytest.mark.parametrize("status", [204, 304])
+def test_bodyless_statuses(app: Kolben, make_client: MakeClient, pipeline: str, status: int) -> None:
+    response = _serve(app, make_client, lambda: ("ignored body", status, {"ETag": '"x"'}))
+    assert response.status_code == status
+    assert response.data == b""
+    assert response.headers["ETag"] == '"x"'
+    if status == 204:
+        assert "Content-Length" not in response.headers
+    else:
+        # RFC 9110 15.4.5: a 304 carries no representation metadata (as Flask).
+        assert "Content-Type" not in response.headers
+
+
 def test_response_used_as_is(app: Kolben, make_client: MakeClient, pipeline: str) -> None:
     response = _serve(
         app, make_client, lambda: Response("plain", mimetype="text/plain", status=207)

@@ -859,6 +859,9 @@ def test_static_conditional_request(static_app: Kolben, make_client: MakeClient)
     with client.get("/static/hello.txt", headers={"If-None-Match": etag}) as second:
         assert second.status_code == 304
         assert second.data == b""
+        assert second.headers["ETag"] == etag
+        # RFC 9110 15.4.5: no representation metadata on a 304 (as Flask).
+        assert "Content-Type" not in second.headers
 
 
 @pytest.mark.parametrize(
@@ -938,3 +941,13 @@ def test_registries_changed_directly_before_first_request(
         assert app.preprocess_request() is None
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: "from hook")
     assert make_client(app).get("/").text == "from hook"
+
+
+@pytest.mark.parametrize("path", ["//evil.example/dir", "//evil.example//dir"])
+def test_routing_redirect_never_leaves_the_host(
+    app: Kolben, make_client: MakeClient, pipeline: str, path: str
+) -> None:
+    app.add_url_rule("/evil.example/dir/", "dir", lambda: "dir")
+    response = make_client(app).get("/", environ_overrides={"PATH_INFO": path})
+    assert response.status_code == 308
+    assert response.headers["Location"].startswith("http://localhost/")
