@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 import threading
 import time
 import typing as t
@@ -33,7 +35,7 @@ from kolben import (
 )
 from kolben.ctx import AppContext, RequestContext
 from kolben.globals import app_ctx, request_ctx
-from kolben.testing import KolbenClient
+from kolben.testing import KolbenClient, create_environ, run_wsgi_app
 
 MakeClient = Callable[..., KolbenClient]
 
@@ -461,9 +463,11 @@ def test_g_shared_when_request_reuses_app_context(app: Kolben) -> None:
 
     with app.app_context():
         g.outer = "from outer"
-        response = app.test_client().get("/")
-        # The client runs the app in this context: the active app context is reused.
-        assert response.text == "from outer"
+        # WSGI runs the app in the caller's context: its app context is reused.
+        body, status, _ = run_wsgi_app(app, create_environ("/"))
+        assert status == "200 OK"
+        assert b"".join(body) == b"from outer"
+        assert g.outer == "from outer"
 
 
 def test_custom_app_ctx_globals_class(app: Kolben) -> None:
@@ -547,7 +551,7 @@ def test_copy_current_request_context_in_thread(
     assert results == [("hello", "/", app.name, "!")]
 
 
-def test_copy_current_request_context_async(app: Kolben) -> None:
+def test_copy_current_request_context_async(app: Kolben, make_client: MakeClient) -> None:
     @app.route("/")
     def index() -> str:
         @copy_current_request_context
@@ -558,7 +562,7 @@ def test_copy_current_request_context_async(app: Kolben) -> None:
         with ThreadPoolExecutor(1) as pool:
             return t.cast(str, pool.submit(work).result())
 
-    assert app.test_client().get("/").text == "/"
+    assert make_client(app).get("/").text == "/"
 
 
 def test_copy_current_request_context_outside_request() -> None:
@@ -663,8 +667,11 @@ def test_async_hooks_and_handlers(app: Kolben, make_client: MakeClient) -> None:
 
 
 def test_async_requests_reuse_the_event_loop(
-    app: Kolben, make_client: MakeClient, pipeline: str
+    app: Kolben, make_client: MakeClient, pipeline: str, interface: str
 ) -> None:
+    if interface != "wsgi":
+        pytest.skip("under ASGI the server owns the event loop")
+
     @app.route("/")
     async def index() -> str:
         return str(id(asyncio.get_running_loop()))
@@ -673,6 +680,30 @@ def test_async_requests_reuse_the_event_loop(
     first = client.get("/").text
     second = client.get("/").text
     assert first == second
+
+
+def test_worker_thread_event_loop_is_closed_when_the_thread_ends(
+    app: Kolben, make_client: MakeClient, interface: str
+) -> None:
+    if interface != "wsgi":
+        pytest.skip("under ASGI the server owns the event loop")
+    # A threaded server starts a thread per connection: each thread's loop
+    # must not outlive it (an open loop holds a socket pair).
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    @app.route("/")
+    async def index() -> str:
+        loops.append(asyncio.get_running_loop())
+        return "ok"
+
+    client = make_client(app)
+    thread = threading.Thread(target=lambda: client.get("/"))
+    thread.start()
+    thread.join()
+    del thread
+    gc.collect()
+    assert len(loops) == 1
+    assert loops[0].is_closed()
 
 
 def test_async_view_sees_contextvars(app: Kolben, make_client: MakeClient) -> None:
@@ -738,7 +769,13 @@ def test_concurrent_requests_are_isolated(
         return mismatches
 
     started = time.monotonic()
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(worker, range(8), timeout=60))
+    # Switch threads as often as possible, so that requests interleave.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(worker, range(8), timeout=60))
+    finally:
+        sys.setswitchinterval(interval)
     assert [m for r in results for m in r] == []
     assert time.monotonic() - started < 60

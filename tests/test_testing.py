@@ -11,6 +11,7 @@ from types import TracebackType
 
 import pytest
 
+import kolben._cookiejar as cookiejar_module
 import kolben.testing as testing_module
 from kolben import Kolben, g, has_request_context, redirect, request
 from kolben.testing import (
@@ -341,7 +342,7 @@ def test_cookie_expires_with_time(monkeypatch: pytest.MonkeyPatch) -> None:
         def now(cls, tz: t.Any = None) -> Later:
             return t.cast(Later, later)
 
-    monkeypatch.setattr(testing_module, "datetime", Later)
+    monkeypatch.setattr(cookiejar_module, "datetime", Later)
     assert client.get("/").text == "forever=2"
     assert client.get_cookie("short") is None
 

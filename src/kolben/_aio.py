@@ -8,13 +8,15 @@ new loop per request.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import threading
 import typing as t
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial, wraps
 
-__all__ = ["is_async_callable", "run_sync", "sync_wrapper"]
+__all__ = ["is_async_callable", "run_in_thread", "run_sync", "sync_wrapper"]
 
 _local = threading.local()
 
@@ -71,7 +73,6 @@ def run_sync(awaitable: Awaitable[t.Any]) -> t.Any:
             " in this thread. Await it instead (under ASGI, Kolben awaits async views and"
             " hooks for you)."
         )
-    loop = _thread_loop()
     coro: Coroutine[t.Any, t.Any, t.Any]
     if inspect.iscoroutine(awaitable):
         coro = awaitable
@@ -81,7 +82,46 @@ def run_sync(awaitable: Awaitable[t.Any]) -> t.Any:
             return await awaitable
 
         coro = _await()
-    return loop.run_until_complete(coro)
+    server_loop = _server_loop.get(None)
+    if server_loop is not None and server_loop.is_running():
+        # Under ASGI, in a worker thread: run on the server's loop, where the
+        # app's async resources (clients, pools) live.
+        return asyncio.run_coroutine_threadsafe(coro, server_loop).result()
+    return _thread_loop().run_until_complete(coro)
+
+
+#: The ASGI server's event loop, set for the duration of each ASGI call.
+_server_loop: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar(
+    "kolben.server_loop"
+)
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+#: Worker threads for sync code under ASGI (sync views, hooks, blocking I/O).
+thread_limit = 40
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        with _executor_lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(
+                    max_workers=thread_limit, thread_name_prefix="kolben-sync"
+                )
+    return _executor
+
+
+async def run_in_thread(
+    func: Callable[..., t.Any], *args: t.Any, context: contextvars.Context | None = None
+) -> t.Any:
+    """Await ``func(*args)`` run in a worker thread, inside ``context``.
+
+    Without ``context`` a copy of the current one is used, so ``request``,
+    ``g`` and ``session`` work in the thread.
+    """
+    loop = asyncio.get_running_loop()
+    ctx = context if context is not None else contextvars.copy_context()
+    return await loop.run_in_executor(_get_executor(), partial(ctx.run, func, *args))
 
 
 def sync_wrapper(f: Callable[..., Awaitable[t.Any]]) -> Callable[..., t.Any]:

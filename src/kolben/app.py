@@ -15,7 +15,7 @@ from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .dispatch import Dispatcher
 from .exceptions import Aborter
-from .globals import g
+from .globals import _cv_request, g
 from .helpers import get_debug_flag, send_from_directory
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
@@ -350,6 +350,12 @@ class Kolben(Dispatcher):
             raise RuntimeError("'static_folder' must be set to serve static files.")
         max_age = self.get_send_file_max_age(filename)
         return send_from_directory(t.cast(str, self.static_folder), filename, max_age=max_age)
+
+    def log_exception(self, exc_info: t.Any) -> None:
+        """Log an unhandled exception at ERROR: ``Exception on /path [GET]``."""
+        ctx = _cv_request.get(None)
+        where = f"{ctx.request.path} [{ctx.request.method}]" if ctx is not None else "?"
+        self.logger.error(f"Exception on {where}", exc_info=exc_info)
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """A redirect response built with :attr:`response_class`."""

@@ -11,7 +11,6 @@ import sys
 import typing as t
 from collections.abc import Callable, Iterator
 from itertools import chain
-from urllib.parse import quote
 
 from . import signals
 from ._aio import is_async_callable, sync_wrapper
@@ -22,12 +21,12 @@ from .exceptions import (
     HTTPException,
     InternalServerError,
     NotFound,
-    SecurityError,
 )
 from .globals import _cv_app, _cv_request
 from .json.provider import JSONProvider
-from .routing import BuildError, MapAdapter, RequestPath, RequestRedirect, RoutingException
+from .routing import RequestPath, RequestRedirect, RoutingException
 from .scaffold import Scaffold
+from .urlbuilding import URLBuildingMixin
 from .wrappers import Request, Response
 from .wrappers.response import get_content_type
 
@@ -66,7 +65,6 @@ _PIPELINE_METHODS = (
     "handle_exception",
     "ensure_sync",
 )
-_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
 def _is_stock(cls: type, name: str) -> bool:
@@ -144,7 +142,7 @@ class _Plan:
             self.session_cookie = app.session_interface.get_cookie_name(app)
 
 
-class Dispatcher(Scaffold):
+class Dispatcher(URLBuildingMixin, Scaffold):
     """Request handling for :class:`kolben.Kolben`."""
 
     config: t.Any
@@ -157,9 +155,9 @@ class Dispatcher(Scaffold):
     testing: bool
     session_interface: t.Any
     teardown_appcontext_funcs: list[Callable[[BaseException | None], t.Any]]
-    url_build_error_handlers: list[Callable[[Exception, str, dict[str, t.Any]], str | None]]
     subdomain_matching: bool
     _plan: _Plan | None
+    log_exception: Callable[[t.Any], None]
     _got_first_request: bool
 
     # -- the WSGI entry point -----------------------------------------------------
@@ -351,13 +349,6 @@ class Dispatcher(Scaffold):
             request.routing_exception = RequestRedirect(self._redirect_url(request, exc.path))
         except HTTPException as exc:
             request.routing_exception = exc
-
-    def _redirect_url(self, request: Request, path: str) -> str:
-        url = f"{request.scheme}://{request.host}{quote(request.root_path)}{quote(path)}"
-        qs = request.environ.get("QUERY_STRING")
-        if qs:
-            url = f"{url}?{qs}"
-        return url
 
     def _make_plan(self) -> _Plan:
         plan = _Plan(self)
@@ -642,12 +633,6 @@ class Dispatcher(Scaffold):
             server_error = self.ensure_sync(handler)(server_error)
         return self.finalize_request(server_error, from_error_handler=True)
 
-    def log_exception(self, exc_info: t.Any) -> None:
-        """Log an unhandled exception at ERROR: ``Exception on /path [GET]``."""
-        ctx = _cv_request.get(None)
-        where = f"{ctx.request.path} [{ctx.request.method}]" if ctx is not None else "?"
-        self.logger.error(f"Exception on {where}", exc_info=exc_info)
-
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Return True to hide ``error`` from the teardown functions."""
         return False
@@ -684,130 +669,3 @@ class Dispatcher(Scaffold):
     def async_to_sync(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
         """Wrap an async function to run to completion when called."""
         return sync_wrapper(func)
-
-    # -- URLs ----------------------------------------------------------------------------------
-
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """A URL adapter for ``request``, or for ``SERVER_NAME`` outside a request."""
-        if request is not None:
-            trusted_hosts = self.config["TRUSTED_HOSTS"]
-            if trusted_hosts is not None:
-                # The adapter builds external URLs from the Host: an untrusted
-                # one must never reach url_for(_external=True) (SECURITY.md).
-                request.trusted_hosts = trusted_hosts
-                try:
-                    request.host  # noqa: B018 - validates the Host
-                except SecurityError as e:
-                    if request.routing_exception is None:
-                        request.routing_exception = e
-                    return None
-            subdomain = None
-            server_name = self.config["SERVER_NAME"]
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching:
-                subdomain = self.url_map.default_subdomain or ""
-                server_name = None
-            try:
-                return t.cast(
-                    MapAdapter,
-                    self.url_map.bind_to_environ(
-                        request.environ, server_name=server_name, subdomain=subdomain
-                    ),
-                )
-            except ValueError as e:
-                request.routing_exception = SecurityError(str(e))
-                return None
-        if self.config["SERVER_NAME"] is not None:
-            return t.cast(
-                MapAdapter,
-                self.url_map.bind(
-                    self.config["SERVER_NAME"],
-                    script_name=self.config["APPLICATION_ROOT"],
-                    url_scheme=self.config["PREFERRED_URL_SCHEME"],
-                ),
-            )
-        return None
-
-    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
-        """Run the ``url_defaults`` functions for ``endpoint``: app first, then blueprints."""
-        names: t.Iterable[str | None] = (None,)
-        if "." in endpoint:
-            parts = endpoint.split(".")[:-1]
-            names = chain(names, (".".join(parts[: i + 1]) for i in range(len(parts))))
-        for name in names:
-            for func in self.url_default_functions.get(name, ()):
-                func(endpoint, values)
-
-    def handle_url_build_error(
-        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
-    ) -> str:
-        """Try :attr:`url_build_error_handlers`; re-raise ``error`` if none answers."""
-        for handler in self.url_build_error_handlers:
-            try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e
-            else:
-                if rv is not None:
-                    return rv
-        if error is sys.exc_info()[1]:
-            raise
-        raise error
-
-    def url_for(
-        self,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values: t.Any,
-    ) -> str:
-        """Build a URL for ``endpoint`` (see :func:`kolben.url_for`)."""
-        req_ctx = _cv_request.get(None)
-        if req_ctx is not None:
-            url_adapter = req_ctx.url_adapter
-            blueprint_name = req_ctx.request.blueprint
-            if endpoint[:1] == ".":
-                if blueprint_name is not None:
-                    endpoint = f"{blueprint_name}{endpoint}"
-                else:
-                    endpoint = endpoint[1:]
-            if _external is None:
-                _external = _scheme is not None
-        else:
-            app_ctx = _cv_app.get(None)
-            if app_ctx is not None and app_ctx.app is self:
-                url_adapter = app_ctx.url_adapter
-            else:
-                url_adapter = self.create_url_adapter(None)
-            if url_adapter is None:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request without 'SERVER_NAME'"
-                    " configured. Set SERVER_NAME (and APPLICATION_ROOT and"
-                    " PREFERRED_URL_SCHEME as needed), or build the URL inside a request"
-                    " with app.test_request_context()."
-                )
-            if _external is None:
-                _external = True
-        if _scheme is not None and not _external:
-            raise ValueError("'_scheme' needs '_external=True' (an external URL).")
-        if url_adapter is None:
-            raise RuntimeError("This request has no URL adapter (its Host is not valid).")
-        self.inject_url_defaults(endpoint, values)
-        try:
-            rv = url_adapter.build(
-                endpoint,
-                values,
-                method=_method,
-                url_scheme=_scheme,
-                force_external=_external,
-            )
-        except BuildError as error:
-            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
-            return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            rv = f"{rv}#{quote(_anchor, safe=_ANCHOR_SAFE)}"
-        return rv

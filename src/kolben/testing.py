@@ -14,17 +14,23 @@ context, then the request context, just before popping them.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import typing as t
 from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack
-from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from urllib.parse import quote, urljoin, urlsplit
 
+from ._cookiejar import (
+    Cookie,
+    CookieJar,
+    cookies_for_request,
+    find_cookie,
+    hostname,
+    store_cookie,
+)
 from .datastructures import Headers
-from .http import dump_cookie, parse_cookie, parse_date
+from .http import dump_cookie
 from .wrappers import Request, Response
 from .wrappers.builder import EnvironBuilder as _BaseEnvironBuilder
 from .wrappers.builder import _user_agent, create_environ, encode_multipart, stream_encode_multipart
@@ -56,7 +62,6 @@ _OWN_COOKIE_KEY = "kolben.testing.own_cookie"
 _BODY_START_KEY = "kolben.testing.body_start"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _PATH_SAFE = "/:@!$&'()*+,;=~"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 # -- the environ's URL ---------------------------------------------------------------
@@ -74,14 +79,6 @@ def _environ_host(environ: t.Mapping[str, t.Any]) -> str:
     return name
 
 
-def _hostname(host: str) -> str:
-    """``host[:port]`` without the port, lower-cased (IPv6 keeps its brackets)."""
-    host = host.rpartition("@")[2]  # a URL authority may carry userinfo
-    if host.startswith("["):
-        return host.partition("]")[0].lower() + "]"
-    return host.partition(":")[0].lower()
-
-
 def _environ_path(environ: t.Mapping[str, t.Any]) -> str:
     """The request path (script root included) in percent-encoded form."""
     raw = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
@@ -94,133 +91,6 @@ def _environ_url(environ: t.Mapping[str, t.Any]) -> str:
     url += _environ_path(environ)
     query = environ.get("QUERY_STRING")
     return f"{url}?{query}" if query else url
-
-
-# -- cookies (RFC 6265) ----------------------------------------------------------------
-
-
-def _parse_max_age(value: str | None) -> int | None:
-    """RFC 6265 §5.2.2: an optional "-", then digits only; anything else is ignored."""
-    if not value:
-        return None
-    digits = value[1:] if value[0] == "-" else value
-    return int(value) if digits.isascii() and digits.isdigit() else None
-
-
-def _domain_matches(host: str, domain: str) -> bool:
-    """RFC 6265 §5.1.3: the host is the domain, or a name under it (not an IP)."""
-    if host == domain:
-        return True
-    is_ip = host.startswith("[") or host.replace(".", "").isdigit()
-    return not is_ip and host.endswith("." + domain)
-
-
-def _default_path(request_path: str) -> str:
-    """RFC 6265 §5.1.4: the request path up to (not including) its last "/"."""
-    if not request_path.startswith("/") or request_path.count("/") == 1:
-        return "/"
-    return request_path[: request_path.rindex("/")]
-
-
-@dataclasses.dataclass
-class Cookie:
-    """A cookie held by the test client's jar.
-
-    ``key`` and ``value`` are as sent; ``decoded_key`` and ``decoded_value``
-    as an app reads them. ``origin_only`` means a host-only cookie (no
-    ``Domain`` attribute): it goes back to ``domain`` itself, not to its
-    subdomains.
-    """
-
-    key: str
-    value: str
-    decoded_key: str
-    decoded_value: str
-    expires: datetime | None
-    max_age: int | None
-    domain: str
-    origin_only: bool
-    path: str
-    secure: bool | None
-    http_only: bool | None
-    same_site: str | None
-    partitioned: bool = False
-    _expiry: datetime | None = dataclasses.field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # RFC 6265 §5.3 step 3: Max-Age wins over Expires; a Max-Age of zero or
-        # less means "already expired".
-        if self.max_age is not None:
-            now = datetime.now(timezone.utc)
-            self._expiry = now + timedelta(seconds=self.max_age) if self.max_age > 0 else _EPOCH
-        elif self.expires is not None:
-            expires = self.expires
-            self._expiry = expires if expires.tzinfo else expires.replace(tzinfo=timezone.utc)
-        else:
-            self._expiry = None
-
-    def _expired(self, now: datetime) -> bool:
-        return self._expiry is not None and self._expiry <= now
-
-    def _matches_request(self, host: str, path: str) -> bool:
-        """Whether this cookie goes with a request to ``host`` and ``path`` (§5.4)."""
-        if self.origin_only:
-            if host != self.domain:
-                return False
-        elif not _domain_matches(host, self.domain):
-            return False
-        # §5.1.4 path-match: equal, or a prefix that ends at a "/".
-        return path == self.path or (
-            path.startswith(self.path) and (self.path.endswith("/") or path[len(self.path)] == "/")
-        )
-
-    def _to_request_header(self) -> str:
-        return f"{self.key}={self.value}"
-
-    @classmethod
-    def _from_response_header(cls, server_name: str, path: str, header: str) -> Cookie | None:
-        """Parse a ``Set-Cookie`` value received from ``server_name`` for ``path``.
-
-        Follows RFC 6265 §5.2 and §5.3; returns None for a cookie a user agent
-        must ignore (no name, or a Domain the host is not under).
-        """
-        pair, _, attrs = header.partition(";")
-        key, sep, value = pair.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            return None
-        params: dict[str, str | None] = {}
-        for item in attrs.split(";"):
-            name, has_value, param = item.partition("=")
-            params[name.strip().lower()] = param.strip() if has_value else None
-        host = _hostname(server_name)
-        domain = (params.get("domain") or "").lstrip(".").lower()
-        if domain and not _domain_matches(host, domain):
-            return None
-        cookie_path = params.get("path") or ""
-        if not cookie_path.startswith("/"):
-            cookie_path = _default_path(path)
-        expires = params.get("expires")
-        decoded = next(iter(parse_cookie(f"{key}={value}").items()), (key, value))
-        return cls(
-            key=key,
-            value=value,
-            decoded_key=decoded[0],
-            decoded_value=decoded[1],
-            expires=parse_date(expires) if expires else None,
-            max_age=_parse_max_age(params.get("max-age")),
-            domain=domain or host,
-            origin_only=not domain,
-            path=cookie_path,
-            secure="secure" in params,
-            http_only="httponly" in params,
-            same_site=params.get("samesite"),
-            partitioned="partitioned" in params,
-        )
-
-    @property
-    def _storage_key(self) -> tuple[str, str, str]:
-        return self.domain, self.path, self.decoded_key
 
 
 # -- running a WSGI app ----------------------------------------------------------------
@@ -320,6 +190,8 @@ class TestResponse(Response):
     """
 
     __test__ = False  # not a pytest test class
+    #: Show exactly the headers the app sent: never add a default Content-Type.
+    default_mimetype = None
 
     request: Request
     #: The redirect responses followed before this one, oldest first.
@@ -440,7 +312,7 @@ class Client:
             wrapper = type("WrapperTestResponse", (TestResponse, response_wrapper), {})
         self.response_wrapper = wrapper
         #: The jar, keyed by ``(domain, path, name)``; None when cookies are off.
-        self._cookies: dict[tuple[str, str, str], Cookie] | None = {} if use_cookies else None
+        self._cookies: CookieJar | None = {} if use_cookies else None
         self.allow_subdomain_redirects = allow_subdomain_redirects
         #: Environ values every request starts from (Flask's attribute).
         self.environ_base: dict[str, t.Any] = {
@@ -450,17 +322,14 @@ class Client:
 
     # -- cookies ---------------------------------------------------------------------
 
-    def _jar(self) -> dict[tuple[str, str, str], Cookie]:
+    def _jar(self) -> CookieJar:
         if self._cookies is None:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
         return self._cookies
 
     def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
         """The stored cookie with this name, domain and path, or None."""
-        cookie = self._jar().get((domain, path, key))
-        if cookie is not None and cookie._expired(datetime.now(timezone.utc)):
-            return None
-        return cookie
+        return find_cookie(self._jar(), domain, path, key)
 
     def set_cookie(
         self,
@@ -486,20 +355,11 @@ class Client:
             raise ValueError(f"Could not store the cookie {key!r}.")
         cookie.domain = domain.lstrip(".").lower()
         cookie.origin_only = origin_only
-        self._store_cookie(jar, cookie)
+        store_cookie(jar, cookie)
 
     def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
         """Remove a stored cookie (nothing happens if there is none)."""
         self._jar().pop((domain, path, key), None)
-
-    @staticmethod
-    def _store_cookie(jar: dict[tuple[str, str, str], Cookie], cookie: Cookie) -> None:
-        if cookie._expired(datetime.now(timezone.utc)):
-            jar.pop(cookie._storage_key, None)
-        else:
-            # Replacing keeps the dict position, i.e. the old creation order,
-            # as RFC 6265 §5.3 step 11.3 asks.
-            jar[cookie._storage_key] = cookie
 
     def _add_cookies_to_wsgi(self, environ: dict[str, t.Any]) -> None:
         """Put the jar's matching cookies in the environ's Cookie header.
@@ -510,13 +370,9 @@ class Client:
         if self._cookies is None:
             return
         own = environ.setdefault(_OWN_COOKIE_KEY, environ.get("HTTP_COOKIE"))
-        now = datetime.now(timezone.utc)
-        for expired in [k for k, c in self._cookies.items() if c._expired(now)]:
-            del self._cookies[expired]
-        host = _hostname(_environ_host(environ))
-        path = _environ_path(environ)
-        matching = [c for c in self._cookies.values() if c._matches_request(host, path)]
-        matching.sort(key=lambda c: len(c.path), reverse=True)
+        matching = cookies_for_request(
+            self._cookies, hostname(_environ_host(environ)), _environ_path(environ)
+        )
         parts = [own] if own else []
         parts.extend(c._to_request_header() for c in matching)
         if parts:
@@ -533,7 +389,7 @@ class Client:
         for header in headers:
             cookie = Cookie._from_response_header(server_name, path, header)
             if cookie is not None:
-                self._store_cookie(self._cookies, cookie)
+                store_cookie(self._cookies, cookie)
 
     # -- requests ----------------------------------------------------------------------
 
@@ -598,8 +454,8 @@ class Client:
         """The request that follows ``response``'s redirect (RFC 9110 §15.4)."""
         environ = response.request.environ
         target = urlsplit(urljoin(_environ_url(environ), response.headers["Location"]))
-        from_host = _hostname(_environ_host(environ))
-        to_host = _hostname(target.netloc) if target.netloc else from_host
+        from_host = hostname(_environ_host(environ))
+        to_host = hostname(target.netloc) if target.netloc else from_host
         if to_host != from_host:
             if not to_host.endswith("." + from_host):
                 raise ClientRedirectError(

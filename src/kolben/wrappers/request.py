@@ -12,27 +12,16 @@ import io
 import json as _stdlib_json
 import typing as t
 from collections.abc import Mapping
-from datetime import datetime
 from urllib.parse import quote
 
 from .._internal import MISSING, wsgi_decoding_dance
 from .._streams import LimitedStream
-from ..datastructures import Accept as _Accept
 from ..datastructures import (
-    Authorization,
-    CharsetAccept,
     CombinedMultiDict,
     EnvironHeaders,
-    ETags,
     FileStorage,
-    HeaderSet,
-    IfRange,
     ImmutableMultiDict,
-    LanguageAccept,
-    MIMEAccept,
     MultiDict,
-    Range,
-    RequestCacheControl,
 )
 from ..exceptions import (
     BadRequest,
@@ -41,20 +30,11 @@ from ..exceptions import (
     SecurityError,
     UnsupportedMediaType,
 )
-from ..http import (
-    parse_accept_header,
-    parse_cache_control_header,
-    parse_cookie,
-    parse_date,
-    parse_etags,
-    parse_if_range_header,
-    parse_list_header,
-    parse_options_header,
-    parse_range_header,
-)
+from ..http import parse_cookie
 from ..http.hosts import host_from_environ, host_is_trusted
 from ..urls import _fast_parse_qsl
-from ..wrappers.builder import EnvironBuilder
+from .builder import EnvironBuilder
+from .request_headers import RequestHeadersMixin, UserAgent
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..routing import Rule
@@ -94,33 +74,7 @@ class _StdlibJSON:
         return _stdlib_json.loads(s, **kw)
 
 
-class UserAgent:
-    """The ``User-Agent`` header. Kolben does not guess browsers from it."""
-
-    __slots__ = ("string",)
-
-    platform: str | None = None
-    browser: str | None = None
-    version: str | None = None
-    language: str | None = None
-
-    def __init__(self, string: str) -> None:
-        self.string = string
-
-    def to_header(self) -> str:
-        return self.string
-
-    def __str__(self) -> str:
-        return self.string
-
-    def __bool__(self) -> bool:
-        return bool(self.string)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.string!r}>"
-
-
-class Request:
+class Request(RequestHeadersMixin):
     """An incoming HTTP request, parsed lazily from its ``environ``.
 
     The app creates one per request; views reach it through
@@ -388,135 +342,6 @@ class Request:
         if self._cookies is None:
             self._cookies = parse_cookie(self.environ, cls=self.dict_storage_class)
         return self._cookies
-
-    def _header(self, name: str) -> str | None:
-        value = self.environ.get(name)
-        return None if value is None else str(value)
-
-    @property
-    def content_type(self) -> str | None:
-        """The raw ``Content-Type`` header."""
-        return self._header("CONTENT_TYPE")
-
-    @property
-    def mimetype(self) -> str:
-        """The content type without parameters, lower-case."""
-        return parse_options_header(self.content_type)[0]
-
-    @property
-    def mimetype_params(self) -> dict[str, str]:
-        """Parameters of the content type, such as ``charset``."""
-        return parse_options_header(self.content_type)[1]
-
-    @property
-    def content_length(self) -> int | None:
-        """The declared body length, or None when absent, invalid or chunked."""
-        value = self.environ.get("CONTENT_LENGTH")
-        if value is None or value == "":
-            return None
-        if "HTTP_TRANSFER_ENCODING" in self.environ:
-            # RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length.
-            return None
-        # RFC 9110 section 8.6: Content-Length = 1*DIGIT. int() alone would
-        # also take "+6", "6_0" or non-ASCII digits.
-        text = str(value).strip(" \t")
-        if not (text.isascii() and text.isdigit()):
-            return None
-        return int(text)
-
-    @property
-    def content_encoding(self) -> str | None:
-        return self._header("HTTP_CONTENT_ENCODING")
-
-    @property
-    def accept_mimetypes(self) -> MIMEAccept:
-        """The ``Accept`` header with quality values."""
-        return parse_accept_header(self._header("HTTP_ACCEPT"), MIMEAccept)
-
-    @property
-    def accept_charsets(self) -> CharsetAccept:
-        return parse_accept_header(self._header("HTTP_ACCEPT_CHARSET"), CharsetAccept)
-
-    @property
-    def accept_encodings(self) -> _Accept:
-        return parse_accept_header(self._header("HTTP_ACCEPT_ENCODING"))
-
-    @property
-    def accept_languages(self) -> LanguageAccept:
-        return parse_accept_header(self._header("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
-
-    @property
-    def authorization(self) -> Authorization | None:
-        """The parsed ``Authorization`` header; None when absent or malformed."""
-        return Authorization.from_header(self._header("HTTP_AUTHORIZATION"))
-
-    @property
-    def user_agent(self) -> UserAgent:
-        return self.user_agent_class(self._header("HTTP_USER_AGENT") or "")
-
-    @property
-    def referrer(self) -> str | None:
-        return self._header("HTTP_REFERER")
-
-    @property
-    def origin(self) -> str | None:
-        return self._header("HTTP_ORIGIN")
-
-    @property
-    def remote_addr(self) -> str | None:
-        """The peer address. Proxy headers never change it (see ProxyFix)."""
-        return self._header("REMOTE_ADDR")
-
-    @property
-    def remote_user(self) -> str | None:
-        return self._header("REMOTE_USER")
-
-    @property
-    def access_route(self) -> list[str]:
-        """The ``X-Forwarded-For`` chain, or ``[remote_addr]``. Informational only."""
-        forwarded = self._header("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            return [part.strip() for part in forwarded.split(",") if part.strip()]
-        addr = self.remote_addr
-        return [addr] if addr else []
-
-    @property
-    def cache_control(self) -> RequestCacheControl:
-        return parse_cache_control_header(
-            self._header("HTTP_CACHE_CONTROL"), None, RequestCacheControl
-        )
-
-    @property
-    def pragma(self) -> HeaderSet:
-        return HeaderSet(parse_list_header(self._header("HTTP_PRAGMA") or ""))
-
-    @property
-    def date(self) -> datetime | None:
-        return parse_date(self._header("HTTP_DATE"))
-
-    @property
-    def if_modified_since(self) -> datetime | None:
-        return parse_date(self._header("HTTP_IF_MODIFIED_SINCE"))
-
-    @property
-    def if_unmodified_since(self) -> datetime | None:
-        return parse_date(self._header("HTTP_IF_UNMODIFIED_SINCE"))
-
-    @property
-    def if_match(self) -> ETags:
-        return parse_etags(self._header("HTTP_IF_MATCH"))
-
-    @property
-    def if_none_match(self) -> ETags:
-        return parse_etags(self._header("HTTP_IF_NONE_MATCH"))
-
-    @property
-    def if_range(self) -> IfRange:
-        return parse_if_range_header(self._header("HTTP_IF_RANGE"))
-
-    @property
-    def range(self) -> Range | None:
-        return parse_range_header(self._header("HTTP_RANGE"))
 
     @property
     def is_multithread(self) -> bool:
