@@ -21,7 +21,7 @@ def index() -> str:
     return (
         "<!doctype html><title>Kolben</title><h1>Kolben says hello</h1>"
         f"<ul>{links}</ul>"
-        f'<p><a href="{url_for("hello", name="<script>alert(1)</script>")}">escaping demo</a>'
+        f'<p><a href="{url_for("hello", name="<img src=x onerror=alert(1)>")}">escaping demo</a>'
         f' &middot; <a href="{url_for("api_posts")}">JSON</a></p>'
         '<form method="post" action="/login"><input name="user" placeholder="name">'
         "<button>Log in</button></form>"
