@@ -3,7 +3,11 @@
 
     python3 dev.py demo   install what is needed, serve the demo on http://127.0.0.1:5000
     python3 dev.py test   install what is needed, run ruff, mypy and the whole test suite
-    python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon
+    python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon (WSGI),
+                          then Falcon and Starlette (ASGI); --quick for shorter runs,
+                          --http for requests/second over granian instead
+    python3 dev.py fuzz   fuzz the body, query, cookie and header parsers with atheris
+                          for 60 s (installs atheris; libFuzzer options pass through)
 
 Everything goes into ./.venv (created with the standard library's venv);
 uv installs the packages when it is available, pip otherwise.
@@ -63,11 +67,27 @@ def ensure_env(extra: str) -> None:
 def demo() -> None:
     ensure_env(EXTRAS["demo"])
     os.chdir(ROOT)
-    os.execv(str(PY), [str(PY), "-m", "kolben.serving", "examples.hello:app", *sys.argv[2:]])
+    kolben = BIN / ("kolben.exe" if os.name == "nt" else "kolben")
+    os.execv(str(kolben), [str(kolben), "--app", "examples.hello", "run", *sys.argv[2:]])
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium (never `playwright install`):
+    install it with apt-get when it is missing, as on a fresh CI machine."""
+    if os.path.exists("/usr/bin/chromium"):
+        return
+    if shutil.which("apt-get") is None:
+        print("chromium is missing and apt-get is not here: the browser tests will skip.")
+        return
+    sudo = [] if not hasattr(os, "geteuid") or os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(*sudo, "apt-get", "update", "-q", env=env)
+    run(*sudo, "apt-get", "install", "-y", "-q", "chromium", env=env)
 
 
 def test() -> None:
     ensure_env(EXTRAS["test"])
+    ensure_chromium()
     run(BIN / "ruff", "check", "src", "tests", "bench", "examples", "dev.py")
     run(BIN / "mypy", "--strict", "src/kolben")
     run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
@@ -75,10 +95,28 @@ def test() -> None:
 
 def bench() -> None:
     ensure_env(EXTRAS["bench"])
-    run(PY, "bench/run.py", *sys.argv[2:])
+    args = sys.argv[2:]
+    if "--http" in args:
+        run(PY, "bench/run_http.py", *[a for a in args if a != "--http"])
+        return
+    run(PY, "bench/run.py", *args)
+    run(PY, "bench/run_asgi.py", *args)
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench}
+def fuzz() -> None:
+    ensure_env(EXTRAS["test"])
+    # atheris is only needed here, so it is not in any extra.
+    if subprocess.run([str(PY), "-c", "import atheris"], capture_output=True).returncode:
+        uv = shutil.which("uv") or (str(BIN / "uv") if (BIN / "uv").exists() else None)
+        if uv is not None:
+            env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", UV_SYSTEM_CERTS="1")
+            run(uv, "pip", "install", "-q", "--python", PY, "atheris", env=env)
+        else:
+            run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "atheris")
+    run(PY, "tests/fuzz/fuzz_forms.py", *sys.argv[2:])
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "fuzz": fuzz}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

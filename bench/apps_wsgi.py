@@ -4,6 +4,7 @@ A  GET /                              plaintext
 B  GET /json                          a small JSON object
 C  GET /users/123/posts/hello-world   the 102nd route, after /r0/<int> .. /r99/<int>
 D  GET /query?a=1&b=2                 two query arguments and one header
+F  POST /form                         a urlencoded form of five fields, all read
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import typing as t
 
 N_FILLER = 100
 HELLO = "Hello, World!"
+#: Case F: what a browser sends for a small sign-up form (escapes included).
+FORM_BODY = b"name=Ada+Lovelace&email=ada%40example.com&age=36&city=London&note=Hello%2C+World%21"
+FORM_FIELDS = ("name", "email", "age", "city", "note")
+FORM_ECHO = b"Ada Lovelace|ada@example.com|36|London|Hello, World!"
 
 
 def _filler_view(id: int) -> str:
@@ -44,6 +49,11 @@ def kolben_app(cls: t.Any = None) -> t.Any:
     def query() -> str:
         args = request.args
         return f"{args.get('a')},{args.get('b')},{request.headers.get('X-Token')}"
+
+    @app.post("/form")
+    def form() -> str:
+        data = request.form
+        return "|".join(data[name] for name in FORM_FIELDS)
 
     return app
 
@@ -79,6 +89,11 @@ def bottle_app() -> t.Any:
         q = bottle.request.query
         return f"{q.get('a')},{q.get('b')},{bottle.request.headers.get('X-Token')}"
 
+    @app.post("/form")
+    def form() -> str:
+        data = bottle.request.forms
+        return "|".join(data.getunicode(name) for name in FORM_FIELDS)
+
     return app
 
 
@@ -108,6 +123,12 @@ def falcon_app() -> t.Any:
             resp.content_type = falcon.MEDIA_TEXT
             resp.text = f"{req.get_param('a')},{req.get_param('b')},{req.get_header('X-Token')}"
 
+    class Form:
+        def on_post(self, req: t.Any, resp: t.Any) -> None:
+            data = req.get_media()  # Falcon's URLEncodedFormHandler
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = "|".join(data[name] for name in FORM_FIELDS)
+
     app = falcon.App()
     app.add_route("/", Plain())
     app.add_route("/json", Json())
@@ -116,6 +137,7 @@ def falcon_app() -> t.Any:
         app.add_route(f"/r{i}/{{id:int}}", filler)
     app.add_route("/users/{user_id:int}/posts/{slug}", UserPost())
     app.add_route("/query", Query())
+    app.add_route("/form", Form())
     return app
 
 

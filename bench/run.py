@@ -5,7 +5,8 @@
     python3 dev.py bench --quick    # shorter runs
 
 Each case calls the framework's WSGI callable with a fresh copy of a
-prepared environ and consumes the body, as a server would. The figure is
+prepared environ (and a fresh body stream for case F) and consumes the
+response body, as a server would. The figure is
 the best of several repeats (microseconds per request): the least-disturbed
 run on a noisy machine. Every response is checked before it is timed.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apps_wsgi import FRAMEWORKS, HELLO, bare_app
+from apps_wsgi import FORM_BODY, FORM_ECHO, FRAMEWORKS, HELLO, bare_app
 
 BASE_ENVIRON: dict[str, t.Any] = {
     "REQUEST_METHOD": "GET",
@@ -52,6 +53,19 @@ CASES: dict[str, tuple[str, str, dict[str, str], t.Callable[[bytes], bool]]] = {
     "D query+header": ("/query", "a=1&b=2", {"HTTP_X_TOKEN": "t0k"}, lambda b: b == b"1,2,t0k"),
 }
 
+# Cases that send a body (kept apart: run_asgi.py times CASES as GETs).
+# name -> (path, extra environ with method and content type, body, check)
+BODY_CASES: dict[str, tuple[str, dict[str, str], bytes, t.Callable[[bytes], bool]]] = {
+    "F form POST": (
+        "/form",
+        {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-www-form-urlencoded"},
+        FORM_BODY,
+        lambda b: b == FORM_ECHO,
+    ),
+}
+#: The environ key that carries a case's request body to the timing loop.
+BODY_KEY = "bench.body"
+
 
 def _environ(path: str, query: str, extra: dict[str, str]) -> dict[str, t.Any]:
     env = dict(BASE_ENVIRON)
@@ -65,9 +79,16 @@ def _start_response(status: str, headers: list[tuple[str, str]], exc_info: t.Any
     _start_response.status = status  # type: ignore[attr-defined]
 
 
+def _body_environ(path: str, extra: dict[str, str], data: bytes) -> dict[str, t.Any]:
+    env = _environ(path, "", extra)
+    env["CONTENT_LENGTH"] = str(len(data))
+    env[BODY_KEY] = data
+    return env
+
+
 def _call(app: t.Any, env: dict[str, t.Any]) -> bytes:
     environ = env.copy()
-    environ["wsgi.input"] = io.BytesIO()
+    environ["wsgi.input"] = io.BytesIO(env.get(BODY_KEY, b""))
     body = app(environ, _start_response)
     try:
         return b"".join(body)
@@ -80,12 +101,13 @@ def _call(app: t.Any, env: dict[str, t.Any]) -> bytes:
 def _timer(app: t.Any, env: dict[str, t.Any]) -> t.Callable[[int], float]:
     environ_input = io.BytesIO
     start_response = _start_response
+    data = env.get(BODY_KEY, b"")
 
     def loop(n: int) -> float:
         t0 = time.perf_counter()
         for _ in range(n):
             environ = env.copy()
-            environ["wsgi.input"] = environ_input()
+            environ["wsgi.input"] = environ_input(data)
             body = app(environ, start_response)
             for _chunk in body:
                 pass
@@ -138,8 +160,12 @@ def main() -> None:
             print(f"(skipping {name}: {exc})")
 
     results: dict[str, dict[str, float]] = {}
-    for case, (path, query, extra, check) in CASES.items():
-        env = _environ(path, query, extra)
+    cases = [(case, _environ(p, q, extra), check) for case, (p, q, extra, check) in CASES.items()]
+    cases += [
+        (case, _body_environ(p, extra, data), check)
+        for case, (p, extra, data, check) in BODY_CASES.items()
+    ]
+    for case, env, check in cases:
         for name, app in frameworks.items():
             body = _call(app, env)
             status = getattr(_start_response, "status", "")

@@ -16,7 +16,7 @@ from kolben import Kolben
 from kolben.globals import _cv_app, _cv_request
 from kolben.testing import KolbenClient
 
-INTERFACES = ["wsgi"]
+INTERFACES = ["wsgi", "asgi"]
 
 
 @pytest.fixture(params=INTERFACES)
@@ -30,7 +30,7 @@ def make_client(interface: str) -> Callable[..., KolbenClient]:
     """``make_client(app, **kw)``: a test client speaking ``interface`` to ``app``."""
 
     def factory(app: Kolben, **kwargs: t.Any) -> KolbenClient:
-        return app.test_client(**kwargs)
+        return app.test_client(interface=interface, **kwargs)
 
     return factory
 

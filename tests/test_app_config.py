@@ -50,6 +50,8 @@ EXPECTED_DEFAULTS: dict[str, t.Any] = {
     "TEMPLATES_AUTO_RELOAD": None,
     "MAX_COOKIE_SIZE": 4093,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
+    # Kolben's own: websocket messages above 1 MiB close the socket with 1009.
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
 }
 
 

@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent(
     if sys.flags.optimize < 1:
         sys.exit("not running under -O")
 
-    from kolben import Kolben, abort, jsonify, request, url_for
+    from kolben import Kolben, abort, jsonify, request, url_for, websocket
     from kolben.exceptions import HTTPException, NotFound
 
     failures = []
@@ -68,11 +68,11 @@ SCRIPT = textwrap.dedent(
 
         return app
 
-    for hooked in (False, True):
+    for hooked, interface in ((False, "wsgi"), (True, "wsgi"), (False, "asgi"), (True, "asgi")):
         app = build()
         if hooked:
             app.after_request(lambda response: response)
-        client = app.test_client()
+        client = app.test_client(interface=interface)
         r = client.get("/user/7")
         check(r.status_code == 200 and r.get_json() == {"uid": 7, "self": "/user/7"}, "route")
         check(client.get("/nope").text == "missing /nope", "404 handler")
@@ -111,6 +111,24 @@ SCRIPT = textwrap.dedent(
     expect(AssertionError, lambda: Kolben("x", host_matching=True), "static_host")
     expect(NotFound, lambda: abort(404), "abort outside app")
     expect(ValueError, lambda: Kolben("x").register_error_handler(999, print), "code")
+
+    ws_app = Kolben("ws", static_folder=None)
+
+    @ws_app.websocket("/ws/<room>")
+    async def chat(room):
+        await websocket.send(room + ":" + await websocket.receive())
+
+    @ws_app.route("/async")
+    async def async_view():
+        return {"json": await request.get_json_async()}
+
+    with ws_app.test_client().websocket("/ws/lobby") as ws:
+        ws.send("hi")
+        check(ws.receive() == "lobby:hi", "websocket")
+    check(
+        ws_app.test_client(interface="asgi").get("/async", json=[1]).get_json() == {"json": [1]},
+        "async view",
+    )
 
     app = Kolben("trusted", static_folder=None)
     app.config["TRUSTED_HOSTS"] = ["good.example"]

@@ -75,7 +75,7 @@ def _free_port() -> int:
 def test_demo_serves_over_a_real_socket() -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kolben.serving", "examples.hello:app", "--port", str(port)],
+        [sys.executable, "-m", "kolben", "--app", "examples.hello", "run", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -288,6 +288,38 @@ def test_dumps_goes_through_the_app_provider(serializer: TaggedJSONSerializer) -
     assert inside == outside == '{"a":"x","b":{" t":[1]}}'
 
 
+class _LoadingProvider(DefaultJSONProvider):
+    calls = 0
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        type(self).calls += 1
+        return super().loads(s, **kwargs)
+
+
+def test_loads_goes_through_a_custom_app_provider(serializer: TaggedJSONSerializer) -> None:
+    app = _App()
+    app.json = _LoadingProvider(app)
+    with _pushed(app):
+        assert serializer.loads('{"a":{" t":[1,{" b":"eA=="}]}}') == {"a": (1, b"x")}
+    assert _LoadingProvider.calls == 1
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_stock_provider_settings_shape_the_output(
+    serializer: TaggedJSONSerializer, ensure_ascii: bool
+) -> None:
+    app = _App()
+    app.json = DefaultJSONProvider(app)
+    app.json.ensure_ascii = ensure_ascii  # type: ignore[attr-defined]
+    value = {"name": "J\u00fcrgen", "t": ("\u20ac",)}
+    with _pushed(app):
+        expected = app.json.dumps(serializer.tag(value), separators=(",", ":"), sort_keys=True)
+        assert serializer.dumps(value) == expected
+        assert ("\\u00fc" in expected) is ensure_ascii
+        assert serializer.loads(expected) == value
+        assert serializer.loads(expected.encode("utf-16")) == value
+
+
 # --- round trips ------------------------------------------------------------------------
 
 aware_datetimes = st.datetimes(

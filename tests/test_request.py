@@ -786,21 +786,18 @@ def test_values_combines_args_and_form_except_for_get() -> None:
     assert get.values.getlist("a") == ["arg"]
 
 
-def test_form_data_parser_hook_and_close_closes_uploads() -> None:
-    upload = FileStorage(io.BytesIO(b"data"), filename="a.txt", name="f")
-
-    class UploadRequest(Request):
-        @staticmethod
-        def form_data_parser(
-            request: Request,
-        ) -> tuple[MultiDict[str, t.Any], MultiDict[str, FileStorage]]:
-            return ImmutableMultiDict([("field", "v")]), ImmutableMultiDict([("f", upload)])
-
-    environ = create_environ(method="POST")
-    environ["CONTENT_TYPE"] = "multipart/form-data; boundary=x"
-    r = UploadRequest(environ)
+def test_multipart_form_and_files_and_close_closes_uploads() -> None:
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="field"\r\n\r\nv\r\n'
+        b'--x\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\ndata\r\n--x--\r\n"
+    )
+    r, _ = body_request(body, content_type="multipart/form-data; boundary=x")
     assert r.form["field"] == "v"
-    assert r.files["f"] is upload
+    upload = r.files["f"]
+    assert isinstance(upload, FileStorage)
+    assert (upload.filename, upload.name, upload.mimetype) == ("a.txt", "f", "text/plain")
+    assert upload.read() == b"data"
     assert not upload.stream.closed
     r.close()
     assert upload.stream.closed

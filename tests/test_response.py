@@ -732,12 +732,12 @@ def test_unsatisfiable_range_closes_the_body() -> None:
         "bytes=5-2",
         "bytes",
         "items=0-1",
-        "bytes=0-1,4-5",
-        "bytes=20-30,40-50",
         "bytes=" + ",".join(f"{i}-{i}" for i in range(150)),
         "bytes=0-",
+        "bytes=0-3,2-9",
     ],
-    ids=["garbage", "reversed", "no-spec", "unit", "multi", "multi-unsat", "many", "whole"],
+    # Several satisfiable ranges give multipart/byteranges: tests/test_byteranges.py.
+    ids=["garbage", "reversed", "no-spec", "unit", "many", "whole", "overlap-to-whole"],
 )
 def test_ignored_ranges_give_the_full_body(range_header: str) -> None:
     status, headers, body = conditional(Response(BODY), {"Range": range_header}, accept_ranges=True)

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from . import json
 from .app import Flask, Kolben
+from .blueprints import Blueprint
 from .config import Config
 from .ctx import (
     after_this_request,
@@ -21,9 +22,12 @@ from .ctx import (
     has_app_context,
     has_request_context,
 )
-from .globals import current_app, g, request, session
+from .globals import current_app, g, request, session, websocket
 from .helpers import (
     abort,
+    flash,
+    get_flashed_messages,
+    get_template_attribute,
     make_response,
     redirect,
     send_file,
@@ -44,9 +48,16 @@ from .signals import (
     request_tearing_down,
     template_rendered,
 )
+from .templating import (
+    render_template,
+    render_template_string,
+    stream_template,
+    stream_template_string,
+)
 from .wrappers import Request, Response
 
 __all__ = [
+    "Blueprint",
     "Config",
     "Flask",
     "Kolben",
@@ -62,7 +73,10 @@ __all__ = [
     "copy_current_request_context",
     "current_app",
     "escape",
+    "flash",
     "g",
+    "get_flashed_messages",
+    "get_template_attribute",
     "got_request_exception",
     "has_app_context",
     "has_request_context",
@@ -71,6 +85,8 @@ __all__ = [
     "make_response",
     "message_flashed",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
     "request_finished",
     "request_started",
@@ -78,9 +94,12 @@ __all__ = [
     "send_file",
     "send_from_directory",
     "session",
+    "stream_template",
+    "stream_template_string",
     "stream_with_context",
     "template_rendered",
     "url_for",
+    "websocket",
 ]
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial, wraps
 
-__all__ = ["is_async_callable", "run_in_thread", "run_sync", "sync_wrapper"]
+__all__ = ["is_async_callable", "iterate_async", "run_in_thread", "run_sync", "sync_wrapper"]
 
 _local = threading.local()
 
@@ -133,3 +133,41 @@ def sync_wrapper(f: Callable[..., Awaitable[t.Any]]) -> Callable[..., t.Any]:
 
     wrapper._kolben_sync_of = f  # type: ignore[attr-defined]
     return wrapper
+
+
+class iterate_async:
+    """Iterate an async iterable from sync code (a WSGI server sending it).
+
+    Each step runs on this thread's reusable loop. ``close()`` closes the
+    async iterator even if iteration never started (a HEAD request).
+    """
+
+    __slots__ = ("_done", "_iterator")
+
+    def __init__(self, iterable: t.AsyncIterable[t.Any]) -> None:
+        self._iterator = iterable.__aiter__()
+        self._done = False
+
+    def __iter__(self) -> iterate_async:
+        return self
+
+    def __next__(self) -> t.Any:
+        if self._done:
+            raise StopIteration
+        try:
+            return run_sync(self._iterator.__anext__())
+        except StopAsyncIteration:
+            self.close()
+            raise StopIteration from None
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the async iterator (once)."""
+        if self._done:
+            return
+        self._done = True
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            run_sync(aclose())

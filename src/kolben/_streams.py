@@ -12,7 +12,7 @@ import typing as t
 
 from .exceptions import ClientDisconnected, RequestEntityTooLarge
 
-__all__ = ["LimitedStream", "read_limited"]
+__all__ = ["LimitedStream", "iter_limited_async", "read_limited", "read_limited_async"]
 
 #: Read size when a body has no declared length (chunked or HTTP/1.0 to EOF).
 CHUNK_SIZE = 64 * 1024
@@ -134,3 +134,40 @@ class LimitedStream(io.RawIOBase):
 def read_limited(stream: t.IO[bytes] | t.Any, limit: int | None, max_length: int | None) -> bytes:
     """Read a whole body, honouring both the declared and the configured limit."""
     return LimitedStream(stream, limit, max_length).readall()
+
+
+async def iter_limited_async(
+    source: t.Any, limit: int | None, max_length: int | None, chunk_size: int = CHUNK_SIZE
+) -> t.AsyncIterator[bytes]:
+    """Yield a body from an async ``source`` (with ``aread(n)``), bounded.
+
+    The async twin of :class:`LimitedStream`: never more than the declared
+    ``limit``; crossing ``max_length`` raises 413 before more is read; a
+    body shorter than its declared length raises ``ClientDisconnected``.
+    """
+    if max_length is not None and limit is not None and limit > max_length:
+        raise RequestEntityTooLarge()
+    received = 0
+    while True:
+        want = chunk_size
+        if limit is not None:
+            want = min(want, limit - received)
+            if want <= 0:
+                return
+        elif max_length is not None:
+            want = min(want, max_length - received + 1)
+        chunk = await source.aread(want)
+        if not chunk:
+            if limit is not None and received < limit:
+                raise ClientDisconnected()
+            return
+        received += len(chunk)
+        if max_length is not None and received > max_length:
+            raise RequestEntityTooLarge()
+        yield chunk
+
+
+async def read_limited_async(source: t.Any, limit: int | None, max_length: int | None) -> bytes:
+    """Await a whole body from an async ``source``, bounded as above."""
+    chunks = [chunk async for chunk in iter_limited_async(source, limit, max_length)]
+    return b"".join(chunks)

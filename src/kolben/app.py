@@ -11,17 +11,20 @@ from datetime import timedelta
 from functools import cached_property
 
 from . import testing as _testing
+from .clibase import AppGroup, KolbenCliRunner
+from .clibase import load_dotenv as _load_dotenv
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .dispatch import Dispatcher
+from .dispatch_async import AsyncDispatcher
 from .exceptions import Aborter
 from .globals import _cv_request, g
-from .helpers import get_debug_flag, send_from_directory
+from .helpers import get_debug_flag, get_load_dotenv, send_from_directory
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import Map, Rule
 from .scaffold import _endpoint_from_view_func, find_package, setupmethod
-from .sessions import SessionInterface
+from .sessions import SecureCookieSessionInterface, SessionInterface
+from .templating import TemplatingMixin
 from .utils import redirect as _redirect
 from .wrappers import Request, Response
 
@@ -39,7 +42,7 @@ def _make_timedelta(value: t.Any) -> timedelta:
     return timedelta(seconds=value)
 
 
-class Kolben(Dispatcher):
+class Kolben(TemplatingMixin, AsyncDispatcher):
     """A Kolben application: the WSGI callable, with :attr:`asgi` for ASGI.
 
     ``import_name`` is the name of the application's module or package
@@ -55,9 +58,11 @@ class Kolben(Dispatcher):
     url_rule_class = Rule
     url_map_class = Map
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
-    session_interface: SessionInterface = SessionInterface()
+    session_interface: SessionInterface = SecureCookieSessionInterface()
     test_client_class: type[_testing.KolbenClient] | None = None
-    test_cli_runner_class: type[t.Any] | None = None
+    test_cli_runner_class: type[KolbenCliRunner] | None = None
+    #: Options for ``app.jinja_env`` (``Environment(**jinja_options)``), read
+    #: once, when the environment is created.
     jinja_options: dict[str, t.Any] = {}
 
     testing = ConfigAttribute[bool]("TESTING")
@@ -97,6 +102,8 @@ class Kolben(Dispatcher):
         "TEMPLATES_AUTO_RELOAD": None,
         "MAX_COOKIE_SIZE": 4093,
         "PROVIDE_AUTOMATIC_OPTIONS": True,
+        # Kolben: websocket messages larger than this close the socket (1009).
+        "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
     }
 
     def __init__(
@@ -141,6 +148,11 @@ class Kolben(Dispatcher):
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._plan = None
+        #: The app's commands for the ``kolben`` command line (``@app.cli.command()``).
+        self.cli: AppGroup = AppGroup(self.name)
+        self.before_serving_funcs: list[Callable[[], t.Any]] = []
+        self.after_serving_funcs: list[Callable[[], t.Any]] = []
+        self._async_cache: dict[t.Any, bool] = {}
 
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -189,9 +201,6 @@ class Kolben(Dispatcher):
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
         self._on_debug_changed(value)
-
-    def _on_debug_changed(self, value: bool) -> None:
-        """Hook for the templates layer (template auto-reload follows debug)."""
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create :attr:`config`, with ``DEBUG`` from the environment."""
@@ -290,6 +299,21 @@ class Kolben(Dispatcher):
         return f
 
     @setupmethod
+    def before_serving(self, f: Callable[[], t.Any]) -> Callable[[], t.Any]:
+        """Run ``f()`` (sync or async) when an ASGI server starts, in an app context.
+
+        If it raises, the server's startup fails and it exits with the error.
+        """
+        self.before_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def after_serving(self, f: Callable[[], t.Any]) -> Callable[[], t.Any]:
+        """Run ``f()`` (sync or async) when an ASGI server shuts down."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    @setupmethod
     def shell_context_processor(
         self, f: Callable[[], dict[str, t.Any]]
     ) -> Callable[[], dict[str, t.Any]]:
@@ -332,6 +356,11 @@ class Kolben(Dispatcher):
         """A client that sends requests to the app in-process."""
         cls = self.test_client_class or _testing.KolbenClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: t.Any) -> KolbenCliRunner:
+        """A click runner for this app's commands (:attr:`test_cli_runner_class`)."""
+        cls = self.test_cli_runner_class or KolbenCliRunner
+        return cls(self, **kwargs)
 
     # -- static files -------------------------------------------------------------------
 
@@ -380,7 +409,16 @@ class Kolben(Dispatcher):
         load_dotenv: bool = True,
         **options: t.Any,
     ) -> None:
-        """Serve the app (for scripts; ``kolben run`` is the usual way)."""
+        """Serve the app with the embedded server (for scripts; ``kolben run`` is
+        the usual way). Does nothing under ``kolben run``.
+
+        ``.flaskenv``/``.kolbenenv``/``.env`` are loaded unless ``load_dotenv``
+        is false; ``KOLBEN_DEBUG`` then sets debug mode, and ``debug`` wins over
+        both. Host and port default to ``SERVER_NAME``, else ``127.0.0.1:5000``.
+        ``options`` go to :func:`kolben.serving.run_simple`; the reloader and
+        the debugger follow debug mode unless ``use_reloader``/``use_debugger``
+        say otherwise.
+        """
         if (
             os.environ.get("KOLBEN_RUN_FROM_CLI") == "true"
             or os.environ.get("FLASK_RUN_FROM_CLI") == "true"
@@ -391,6 +429,10 @@ class Kolben(Dispatcher):
                 file=sys.stderr,
             )
             return
+        if get_load_dotenv(load_dotenv):
+            _load_dotenv()
+            if "KOLBEN_DEBUG" in os.environ or "FLASK_DEBUG" in os.environ:
+                self.debug = get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")
@@ -407,7 +449,14 @@ class Kolben(Dispatcher):
             port = 5000
         from . import serving  # layer 5; the one import a lower layer may make lazily
 
-        serving.run_simple(host, port, self, use_debugger=self.debug, **options)
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("use_debugger", self.debug)
+        options.setdefault("threaded", True)
+        try:
+            serving.run_simple(host, port, self, **options)
+        finally:
+            # A server stopped from an interactive session can be started again.
+            self._got_first_request = False
 
 
 #: Flask's name for the app class, for porting.

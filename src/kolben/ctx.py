@@ -10,6 +10,7 @@ import contextvars
 import sys
 import typing as t
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import update_wrapper
 from types import TracebackType
 
@@ -69,8 +70,9 @@ class _AppCtxGlobals:
 class AppContext:
     """The application context: ``current_app`` and ``g`` while it is pushed."""
 
-    # PERF: g and the URL adapter are created on first use.
-    __slots__ = ("_cv_tokens", "_g", "_url_adapter", "app")
+    # PERF: g and the URL adapter are created on first use. ``__dict__``
+    # lets extensions keep attributes on the context, as Flask allows.
+    __slots__ = ("__dict__", "_cv_tokens", "_g", "_url_adapter", "app")
 
     def __init__(self, app: Kolben) -> None:
         self.app = app
@@ -106,10 +108,14 @@ class AppContext:
         if signals.in_use and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
 
-    def pop(self, exc: BaseException | None = _NO_EXC) -> None:
-        """Remove this context; the outermost pop runs the teardown functions."""
+    def pop(self, exc: BaseException | None = _NO_EXC, *, teardown: bool = True) -> None:
+        """Remove this context; the outermost pop runs the teardown functions.
+
+        ``teardown=False`` leaves them to the caller (a request whose
+        streamed body still needs the context runs them when it ends).
+        """
         try:
-            if len(self._cv_tokens) == 1:
+            if teardown and len(self._cv_tokens) == 1:
                 if exc is _NO_EXC:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_appcontext(exc)
@@ -118,7 +124,7 @@ class AppContext:
             _cv_app.reset(self._cv_tokens.pop())
         if ctx is not self:
             raise AssertionError(f"Popped wrong app context. ({ctx!r} instead of {self!r})")
-        if signals.in_use and signals.appcontext_popped.receivers:
+        if teardown and signals.in_use and signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def __enter__(self) -> AppContext:
@@ -143,15 +149,20 @@ class RequestContext:
     Pushing it also pushes an app context when none for this app is active.
     """
 
-    __slots__ = (
-        "_after_request_functions",
-        "_cv_tokens",
-        "_session",
-        "_url_adapter",
-        "app",
-        "flashes",
-        "request",
-    )
+    # PERF: only what every request sets is a slot; the rarely used fields
+    # are class-level defaults, shadowed in the instance __dict__ when set,
+    # so creating a context stores four attributes instead of twelve.
+    __slots__ = ("__dict__", "_cv_tokens", "_session", "app", "request")
+
+    #: Flashed messages read during this request (see ``get_flashed_messages``).
+    flashes: list[tuple[str, str]] | None = None
+    #: The websocket of a websocket request (None for HTTP).
+    websocket: t.Any = None
+    _after_request_functions: list[Callable[[t.Any], t.Any]] | None = None
+    _url_adapter: MapAdapter | t.Any | None = _NO_EXC
+    _holds = 0
+    _deferred: tuple[BaseException | None, AppContext | None] | None = None
+    _app_ctx: AppContext | None = None
 
     def __init__(
         self,
@@ -166,11 +177,8 @@ class RequestContext:
             request.json_module = app.json
             request.settings = app.config
         self.request: Request = request
-        self.flashes: list[tuple[str, str]] | None = None
-        self._after_request_functions: list[Callable[[t.Any], t.Any]] | None = None
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
         self._session: SessionMixin | None = session
-        self._url_adapter: MapAdapter | t.Any | None = _NO_EXC
 
     # -- session and URL adapter, both created on first use ---------------------
 
@@ -219,22 +227,91 @@ class RequestContext:
             self.app._match_request(self.request)
 
     def pop(self, exc: BaseException | None = _NO_EXC) -> None:
-        """Remove this context; the outermost pop runs the teardown functions."""
+        """Remove this context; the outermost pop runs the teardown functions.
+
+        While a streamed body made with :func:`~kolben.stream_with_context`
+        is still being sent, the teardown waits for the stream to end.
+        """
         clear_request = len(self._cv_tokens) == 1
+        defer = clear_request and self._holds > 0
         try:
             if clear_request:
                 if exc is _NO_EXC:
                     exc = sys.exc_info()[1]
-                self.app.do_teardown_request(exc)
-                self.request.close()
+                if not defer:
+                    self.app.do_teardown_request(exc)
+                    self.request.close()
         finally:
             ctx = _cv_request.get()
             token, app_ctx = self._cv_tokens.pop()
             _cv_request.reset(token)
             if app_ctx is not None:
-                app_ctx.pop(exc)
+                app_ctx.pop(exc, teardown=not defer)
+            if defer:
+                self._deferred = (exc, app_ctx)
             if ctx is not self:
                 raise AssertionError(f"Popped wrong request context. ({ctx!r} instead of {self!r})")
+
+    # -- keeping the context for a streamed body -------------------------------------
+
+    def _hold(self) -> None:
+        """Keep this context's teardown waiting until :meth:`_release`."""
+        self._holds += 1
+        if self._app_ctx is None:
+            self._app_ctx = _cv_app.get(None)
+
+    @contextmanager
+    def _activated(self) -> Iterator[None]:
+        """Make this context (and its app context) current for one step.
+
+        The variables are set and reset inside one call, so this works in
+        whichever thread or task runs the step.
+        """
+        app_token = _cv_app.set(self._app_ctx) if self._app_ctx is not None else None
+        req_token = _cv_request.set(self)
+        try:
+            yield
+        finally:
+            _cv_request.reset(req_token)
+            if app_token is not None:
+                _cv_app.reset(app_token)
+
+    def _release(self, error: BaseException | None = None) -> None:
+        """End one hold; the last one runs a teardown the request deferred.
+
+        ``error`` (an exception the stream raised) is what teardown sees.
+        """
+        self._holds -= 1
+        if self._holds or self._deferred is None:
+            return
+        exc, app_ctx = self._deferred
+        exc = error if error is not None else exc
+        self._deferred = None
+        with self._activated():
+            try:
+                self.app.do_teardown_request(exc)
+                self.request.close()
+            finally:
+                if app_ctx is not None:
+                    self.app.do_teardown_appcontext(exc)
+        if app_ctx is not None and signals.in_use and signals.appcontext_popped.receivers:
+            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    async def _release_async(self, error: BaseException | None = None) -> None:
+        """:meth:`_release` for async streams (async teardown functions awaited)."""
+        self._holds -= 1
+        if self._holds or self._deferred is None:
+            return
+        exc, app_ctx = self._deferred
+        exc = error if error is not None else exc
+        self._deferred = None
+        with self._activated():
+            try:
+                await t.cast(t.Any, self.app)._do_teardown_request_async(exc)
+                self.request.close()
+            finally:
+                if app_ctx is not None:
+                    await t.cast(t.Any, self.app)._do_teardown_appcontext_async(exc)
 
     def __enter__(self) -> RequestContext:
         self.push()

@@ -13,14 +13,17 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 
 from . import signals
-from ._aio import is_async_callable, sync_wrapper
+from ._aio import is_async_callable, iterate_async, sync_wrapper
 from .ctx import AppContext, RequestContext
 from .datastructures import Headers
+from .debughelpers import FormDataRoutingRedirect
 from .exceptions import (
+    BadRequest,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
     NotFound,
+    WebsocketMismatch,
 )
 from .globals import _cv_app, _cv_request
 from .json.provider import JSONProvider
@@ -45,7 +48,8 @@ _RESPONSE_OUTPUT_METHODS = (
     "get_app_iter",
     "set_data",
 )
-_STOCK_MODULES = frozenset({"kolben.app", "kolben.dispatch"})
+_STOCK_MODULES = frozenset({"kolben.app", "kolben.dispatch", "kolben.dispatch_async"})
+_SESSION_MODULES = frozenset({"kolben.sessions"})
 _PIPELINE_METHODS = (
     "wsgi_app",
     "request_context",
@@ -67,11 +71,18 @@ _PIPELINE_METHODS = (
 )
 
 
-def _is_stock(cls: type, name: str) -> bool:
+def _to_wsgi(response: Response) -> Response:
+    """Give a WSGI server a body it can iterate (async bodies are driven here)."""
+    if hasattr(response.response, "__aiter__"):
+        response.response = iterate_async(t.cast(t.Any, response.response))
+    return response
+
+
+def _is_stock(cls: type, name: str, modules: frozenset[str] | None = None) -> bool:
     """Whether ``cls.name`` is Kolben's own (not overridden by a subclass)."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
-            return klass.__module__ in _STOCK_MODULES
+            return klass.__module__ in (modules or _STOCK_MODULES)
     return False
 
 
@@ -89,9 +100,13 @@ class _Plan:
         "fast",
         "fast_views",
         "html_type",
+        "html_type_bytes",
         "json_body",
         "json_type",
+        "json_type_bytes",
         "session_cookie",
+        "stock_sessions",
+        "sync_hooks",
         "teardown_appcontext",
         "teardown_request",
         "url_preprocessors",
@@ -130,6 +145,7 @@ class _Plan:
         )
         mimetype = response_class.default_mimetype or "text/plain"
         self.html_type = get_content_type(mimetype)
+        self.html_type_bytes = self.html_type.encode("latin-1")
         json_provider = app.json
         if type(json_provider).response is JSONProvider.response:
             self.json_body: Callable[[t.Any], bytes] | None = json_provider.response_body
@@ -137,6 +153,27 @@ class _Plan:
         else:
             self.json_body = None
             self.json_type = ""
+        # Under ASGI: whether a request without an async view still needs a
+        # worker thread for its hooks, and whether saving the session is
+        # pure computation (the stock interface) that may run on the loop.
+        hooks = [
+            *chain.from_iterable(app.before_request_funcs.values()),
+            *chain.from_iterable(app.url_value_preprocessors.values()),
+            *chain.from_iterable(app.after_request_funcs.values()),
+            *chain.from_iterable(app.teardown_request_funcs.values()),
+            *app.teardown_appcontext_funcs,
+            *(
+                handler
+                for scope in app.error_handler_spec.values()
+                for handlers in scope.values()
+                for handler in handlers.values()
+            ),
+        ]
+        self.sync_hooks = not all(is_async_callable(f) for f in hooks)
+        self.stock_sessions = _is_stock(
+            type(app.session_interface), "save_session", _SESSION_MODULES
+        )
+        self.json_type_bytes = self.json_type.encode("latin-1")
         self.session_cookie: str | None = None
         if app.config.get("SESSION_REFRESH_EACH_REQUEST"):
             self.session_cookie = app.session_interface.get_cookie_name(app)
@@ -184,7 +221,7 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             except BaseException as e:
                 error = e
                 raise
-            return response(environ, start_response)
+            return _to_wsgi(response)(environ, start_response)
         finally:
             preserve = environ.get("kolben.preserve_context")
             if preserve is not None:
@@ -217,10 +254,10 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 body = self._fast_dispatch(plan, ctx, environ, start_response)
                 if type(body) is list:
                     return body
-                return t.cast(Response, body)(environ, start_response)
+                return _to_wsgi(t.cast(Response, body))(environ, start_response)
             except Exception as e:
                 error = e
-                return self.handle_exception(e)(environ, start_response)
+                return _to_wsgi(self.handle_exception(e))(environ, start_response)
             except BaseException as e:
                 error = e
                 raise
@@ -282,7 +319,11 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         if ctx._after_request_functions is not None or ctx._session is not None:
             return self.finalize_request(rv)
         cookie = plan.session_cookie
-        if cookie is not None and cookie in environ.get("HTTP_COOKIE", ""):
+        if (
+            cookie is not None
+            and cookie in environ.get("HTTP_COOKIE", "")
+            and self._session_may_need_refresh(request)
+        ):
             return self.finalize_request(rv)
         start_response(
             "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
@@ -296,6 +337,9 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         return self.wsgi_app(environ, start_response)
 
     def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
+        raise NotImplementedError
+
+    def app_context(self) -> AppContext:
         raise NotImplementedError
 
     # -- matching -------------------------------------------------------------------
@@ -326,6 +370,15 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 request.trusted_hosts = trusted_hosts
                 request.host  # noqa: B018 - validates the Host, raising SecurityError
             environ = request.environ
+            if "HTTP_TRANSFER_ENCODING" in environ and environ.get("CONTENT_LENGTH"):
+                # RFC 9112 section 6.3: a request framed both ways is how
+                # request smuggling starts. Refuse it; under ASGI the answer
+                # also closes the connection.
+                environ["kolben.close_connection"] = True
+                request.routing_exception = BadRequest(
+                    "The request has both Content-Length and Transfer-Encoding."
+                )
+                return
             url_map = self.url_map
             domain = (
                 ""
@@ -334,8 +387,10 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             )
             # PERF: match the decoded path directly; no MapAdapter per request,
             # and the common "/ascii/path" skips Request.path's normalising.
-            path = environ.get("PATH_INFO") or "/"
-            if not (path.isascii() and path[:1] == "/" and path[1:2] != "/"):
+            # An app mounted at /api and asked for "/api" sees an empty
+            # PATH_INFO: match "" so that strict slashes redirect to /api/.
+            path = environ.get("PATH_INFO") or ("" if environ.get("SCRIPT_NAME") else "/")
+            if path and not (path.isascii() and path[:1] == "/" and path[1:2] != "/"):
                 path = request.path
             rule, args = url_map.match_fast(path, environ.get("REQUEST_METHOD", "GET"), domain)
             if rule.redirect_to is not None:
@@ -347,6 +402,16 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             request.view_args = args
         except RequestPath as exc:
             request.routing_exception = RequestRedirect(self._redirect_url(request, exc.path))
+        except WebsocketMismatch:
+            where = (
+                "Connect with a WebSocket client."
+                if "asgi.scope" in request.environ
+                else "WebSockets need an ASGI server: serve app.asgi with granian"
+                " (--interface asgi), uvicorn or hypercorn."
+            )
+            request.routing_exception = WebsocketMismatch(
+                f"This URL accepts WebSocket connections only. {where}"
+            )
         except HTTPException as exc:
             request.routing_exception = exc
 
@@ -404,6 +469,14 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         exc = request.routing_exception
         if exc is None:
             raise NotFound()
+        if (
+            isinstance(exc, RequestRedirect)
+            and exc.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.settings.get("DEBUG")
+        ):
+            # A browser repeats this redirect as a GET and drops the body.
+            raise FormDataRoutingRedirect(request)
         raise exc
 
     def dispatch_request(self) -> ResponseReturnValue:
@@ -483,8 +556,12 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         cookie_header = request.environ.get("HTTP_COOKIE")
         if not cookie_header:
             return False
-        name = self.session_interface.get_cookie_name(self)
-        return bool(name in cookie_header)
+        interface = self.session_interface
+        if interface.get_cookie_name(self) not in cookie_header:
+            return False
+        # PERF: the interface may tell from the cookie that no refresh is due.
+        check = getattr(interface, "_may_need_refresh", None)
+        return check is None or bool(check(self, request))
 
     # -- responses ---------------------------------------------------------------------
 
@@ -522,14 +599,19 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 " dict, list, tuple, Response or WSGI callable."
             )
         if not isinstance(rv, cls):
-            if isinstance(rv, (*_TEXT_TYPES, Iterator)):
+            if isinstance(rv, (*_TEXT_TYPES, Iterator)) or hasattr(rv, "__aiter__"):
                 rv = cls(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, (Response, HTTPException)) or callable(rv):
+                environ = _cv_request.get().request.environ
+                if isinstance(rv, HTTPException):
+                    # Its own response keeps the body in memory with a
+                    # Content-Length, instead of running it as a WSGI app.
+                    rv = rv.get_response(environ)
                 try:
-                    rv = cls.force_type(t.cast(t.Any, rv), _cv_request.get().request.environ)
+                    rv = cls.force_type(t.cast(t.Any, rv), environ)
                 except TypeError as e:
                     raise TypeError(
                         f"{e}\nThe view returned a {type(rv).__name__} that could not be"

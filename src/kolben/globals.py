@@ -13,11 +13,12 @@ from .local import LocalProxy
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolben
+    from .asgi import WebSocket
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
     from .wrappers import Request
 
-__all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session"]
+__all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session", "websocket"]
 
 _no_app_msg = """\
 Working outside of application context.
@@ -46,6 +47,9 @@ request_ctx: RequestContext = t.cast(
 )
 request: Request = t.cast(
     "Request", LocalProxy(_cv_request, "request", unbound_message=_no_req_msg)
+)
+websocket: WebSocket = t.cast(
+    "WebSocket", LocalProxy(_cv_request, "websocket", unbound_message=_no_req_msg)
 )
 session: SessionMixin = t.cast(
     "SessionMixin", LocalProxy(_cv_request, "session", unbound_message=_no_req_msg)

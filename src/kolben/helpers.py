@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import typing as t
 from collections.abc import Callable, Iterator
 from functools import update_wrapper
 
 from . import exceptions as _exceptions
+from . import signals
 from . import utils as _utils
-from .globals import _cv_app, _cv_request, current_app, request
+from .globals import _cv_app, _cv_request, current_app, request, session
 from .wrappers import Response
 from .wrappers import Response as _Response
 
@@ -18,8 +20,11 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "abort",
+    "flash",
     "get_debug_flag",
+    "get_flashed_messages",
     "get_load_dotenv",
+    "get_template_attribute",
     "make_response",
     "redirect",
     "send_file",
@@ -152,21 +157,107 @@ def send_from_directory(
 G = t.TypeVar("G")
 
 
-def stream_with_context(
-    generator_or_function: Iterator[G] | Callable[..., Iterator[G]],
-) -> Iterator[G]:
-    """Keep the request context pushed while a streamed body is generated.
+class _SyncContextStream(t.Generic[G]):
+    """A sync body iterator that runs each step inside its request context."""
 
-    Use it on a generator (or as a decorator of a generator function) that
-    reads ``request``, ``session`` or ``g`` while the response streams.
+    __slots__ = ("_ctx", "_done", "_iterator")
+
+    def __init__(self, ctx: RequestContext, iterator: Iterator[G]) -> None:
+        self._ctx = ctx
+        self._iterator = iterator
+        self._done = False
+        ctx._hold()
+
+    def __iter__(self) -> _SyncContextStream[G]:
+        return self
+
+    def __next__(self) -> G:
+        if self._done:
+            raise StopIteration
+        try:
+            with self._ctx._activated():
+                return next(self._iterator)
+        except StopIteration:
+            self.close()
+            raise
+        except BaseException as exc:
+            self.close(exc)
+            raise
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Close the wrapped iterator and let the request tear down."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            close = getattr(self._iterator, "close", None)
+            if close is not None:
+                with self._ctx._activated():
+                    close()
+        finally:
+            self._ctx._release(error)
+
+
+class _AsyncContextStream(t.Generic[G]):
+    """The async twin of :class:`_SyncContextStream` (async generators)."""
+
+    __slots__ = ("_ctx", "_done", "_iterator")
+
+    def __init__(self, ctx: RequestContext, iterator: t.AsyncIterator[G]) -> None:
+        self._ctx = ctx
+        self._iterator = iterator
+        self._done = False
+        ctx._hold()
+
+    def __aiter__(self) -> _AsyncContextStream[G]:
+        return self
+
+    async def __anext__(self) -> G:
+        if self._done:
+            raise StopAsyncIteration
+        try:
+            with self._ctx._activated():
+                return await self._iterator.__anext__()
+        except (StopAsyncIteration, asyncio.CancelledError):
+            # The end, or the server stopped waiting (the client left):
+            # neither is an error of the request.
+            await self.aclose()
+            raise
+        except BaseException as exc:
+            await self.aclose(exc)
+            raise
+
+    async def aclose(self, error: BaseException | None = None) -> None:
+        """Close the wrapped iterator and let the request tear down."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            aclose = getattr(self._iterator, "aclose", None)
+            if aclose is not None:
+                with self._ctx._activated():
+                    await aclose()
+        finally:
+            await self._ctx._release_async(error)
+
+
+def stream_with_context(generator_or_function: t.Any) -> t.Any:
+    """Keep the request context for a streamed body, sync or async.
+
+    Wrap a generator (or decorate a generator function) that reads
+    ``request``, ``session`` or ``g`` while the response streams. The
+    request's teardown then waits until the stream ends or is closed. Works
+    for async generators and under ASGI too (Flask's version does not).
     """
-    if callable(generator_or_function) and not isinstance(generator_or_function, Iterator):
+    if callable(generator_or_function) and not (
+        isinstance(generator_or_function, Iterator) or hasattr(generator_or_function, "__aiter__")
+    ):
         func = generator_or_function
 
-        def decorator(*args: t.Any, **kwargs: t.Any) -> Iterator[G]:
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
             return stream_with_context(func(*args, **kwargs))
 
-        return t.cast(Iterator[G], update_wrapper(decorator, func))
+        return update_wrapper(decorator, func)
 
     ctx: RequestContext | None = _cv_request.get(None)
     if ctx is None:
@@ -174,20 +265,69 @@ def stream_with_context(
             "'stream_with_context' can only be used while a request is being handled;"
             " call it from inside a view."
         )
-    gen = iter(generator_or_function)
+    if hasattr(generator_or_function, "__aiter__"):
+        return _AsyncContextStream(ctx, generator_or_function.__aiter__())
+    return _SyncContextStream(ctx, iter(generator_or_function))
 
-    def generator() -> Iterator[G]:
-        # Pushing the same context again defers its teardown: the view's
-        # pop is then not the outermost one, the end of the stream is.
-        with ctx:
-            yield t.cast(G, None)
-            try:
-                yield from gen
-            finally:
-                close = getattr(gen, "close", None)
-                if close is not None:
-                    close()
 
-    wrapped = generator()
-    next(wrapped)  # enter the context now, while the request is still active
-    return wrapped
+# -- flashing and templates ------------------------------------------------------------
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Store a one-time message for the next page (usually after a redirect).
+
+    The message is appended to the session (key ``"_flashes"``), so it needs
+    a working session (a ``SECRET_KEY``); :func:`get_flashed_messages`
+    returns and removes it. ``category`` is free text, by convention
+    ``"message"``, ``"error"``, ``"info"`` or ``"warning"``. Sends the
+    ``message_flashed`` signal.
+    """
+    # Re-assigning the list (not appending in place) marks the session
+    # modified, so the cookie is written.
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    if signals.in_use and signals.message_flashed.receivers:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        signals.message_flashed.send(
+            app, _async_wrapper=app.ensure_sync, message=message, category=category
+        )
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: t.Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """Return the flashed messages, removing them from the session.
+
+    The first call in a request takes them out of the session; later calls
+    in the same request return the same messages. With ``with_categories``
+    the items are ``(category, message)`` pairs. ``category_filter`` keeps
+    only the messages of those categories.
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'get_flashed_messages' needs an active request: flashed messages live"
+            " in the session of the request being handled."
+        )
+    flashes = ctx.flashes
+    if flashes is None:
+        # PERF: "in" first, so a request without flashes never writes the session.
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        ctx.flashes = flashes
+    if category_filter:
+        wanted = set(category_filter)
+        flashes = [item for item in flashes if item[0] in wanted]
+    if with_categories:
+        return list(flashes)
+    return [item[1] for item in flashes]
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """Return a macro or variable a template defines, to call from Python.
+
+    ``get_template_attribute("_macros.html", "hello")("World")`` calls the
+    ``hello`` macro of ``_macros.html``. Needs an app context.
+    """
+    template = current_app.jinja_env.get_template(template_name)
+    return getattr(template.module, attribute)

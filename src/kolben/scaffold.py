@@ -9,7 +9,9 @@ import sys
 import typing as t
 from collections import defaultdict
 from collections.abc import Callable
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
+
+from jinja2 import BaseLoader, FileSystemLoader
 
 from .exceptions import HTTPException, default_exceptions
 from .typing import (
@@ -199,10 +201,16 @@ class Scaffold:
             value = value.rstrip("/")
         self._static_url_path = value
 
-    @property
-    def jinja_loader(self) -> t.Any:
-        """A Jinja2 loader for :attr:`template_folder` (added by the templates layer)."""
-        return None
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """A Jinja2 loader for :attr:`template_folder`, or None without one.
+
+        Created on first use and kept; the app's template loader asks the
+        app's, then each blueprint's.
+        """
+        if self.template_folder is None:
+            return None
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None
@@ -248,6 +256,18 @@ class Scaffold:
     def patch(self, rule: str, **options: t.Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["PATCH"])``."""
         return self._method_route("PATCH", rule, options)
+
+    @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> Callable[[T_route], T_route]:
+        """Register the decorated ``async def`` view for websocket connections.
+
+        The view reaches the connection through :data:`kolben.websocket`
+        (``await websocket.receive()``, ``await websocket.send(...)``).
+        Websockets need an ASGI server; under WSGI the URL answers 400.
+        """
+        options.setdefault("provide_automatic_options", False)
+        options["methods"] = ["GET"]
+        return self.route(rule, websocket=True, **options)
 
     @setupmethod
     def route(self, rule: str, **options: t.Any) -> Callable[[T_route], T_route]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 import typing as t
 from collections import deque
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from functools import cached_property
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -29,24 +29,31 @@ from ._cookiejar import (
     hostname,
     store_cookie,
 )
+from .clibase import FlaskCliRunner, KolbenCliRunner
 from .datastructures import Headers
 from .http import dump_cookie
+from .testing_asgi import ASGIBridge, WebSocketTestDenied, WebSocketTestSession
 from .wrappers import Request, Response
 from .wrappers.builder import EnvironBuilder as _BaseEnvironBuilder
 from .wrappers.builder import _user_agent, create_environ, encode_multipart, stream_encode_multipart
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolben
+    from .sessions import SessionMixin
 
 __all__ = [
     "Client",
     "ClientRedirectError",
     "Cookie",
     "EnvironBuilder",
+    "FlaskCliRunner",
     "FlaskClient",
+    "KolbenCliRunner",
     "KolbenClient",
     "KolbenEnvironBuilder",
     "TestResponse",
+    "WebSocketTestDenied",
+    "WebSocketTestSession",
     "create_environ",
     "encode_multipart",
     "run_wsgi_app",
@@ -303,6 +310,9 @@ class Client:
         allow_subdomain_redirects: bool = False,
     ) -> None:
         self.application = application
+        #: The WSGI callable requests are sent to (a bridge to ``app.asgi``
+        #: for an ASGI client).
+        self.transport: t.Any = application
         wrapper: type[TestResponse]
         if response_wrapper is None or response_wrapper is Response:
             wrapper = TestResponse
@@ -440,7 +450,7 @@ class Client:
                 environ[_BODY_START_KEY] = (stream, stream.tell())
             except (AttributeError, OSError, ValueError):
                 pass
-        rv = run_wsgi_app(self.application, environ, buffered=buffered)
+        rv = run_wsgi_app(self.transport, environ, buffered=buffered)
         self._update_cookies_from_response(
             _environ_host(environ), _environ_path(environ), rv[2].getlist("Set-Cookie")
         )
@@ -589,8 +599,16 @@ class KolbenClient(Client):
 
     application: Kolben
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+    def __init__(self, *args: t.Any, interface: str = "wsgi", **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        if interface not in ("wsgi", "asgi"):
+            raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
+        #: The interface requests go through: ``"wsgi"`` or ``"asgi"``.
+        self.interface = interface
+        self._asgi_bridge: ASGIBridge | None = None
+        if interface == "asgi":
+            self._asgi_bridge = ASGIBridge(self.application.asgi)
+            self.transport = self._asgi_bridge
         self.preserve_context = False
         self._new_contexts: list[AbstractContextManager[t.Any]] = []
         self._context_stack = ExitStack()
@@ -632,6 +650,63 @@ class KolbenClient(Client):
         for context in contexts:
             self._context_stack.enter_context(context)
         return response
+
+    def websocket(
+        self, *args: t.Any, subprotocols: list[str] | None = None, **kwargs: t.Any
+    ) -> WebSocketTestSession:
+        """Open a websocket to the app (always over ASGI, where websockets live).
+
+        Takes the same arguments as a request (path, query_string, headers);
+        use it as ``with client.websocket("/ws") as ws: ...``.
+        """
+        if self._asgi_bridge is None:
+            self._asgi_bridge = ASGIBridge(self.application.asgi)
+        builder = self._make_builder(*args, **kwargs)
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        self._add_cookies_to_wsgi(environ)
+        return WebSocketTestSession(self._asgi_bridge, environ, subprotocols)
+
+    @contextmanager
+    def session_transaction(self, *args: t.Any, **kwargs: t.Any) -> Iterator[SessionMixin]:
+        """Read or change the session the client's cookies hold, outside a request.
+
+        ``with client.session_transaction() as sess: sess["user_id"] = 1``
+        opens the session from the cookie jar, lets the block change it and,
+        on exit, saves it back into the jar as the app's response would. The
+        arguments are those of :meth:`~kolben.Kolben.test_request_context`
+        (a path, ``base_url``...), selecting which cookies apply. Raises
+        :class:`TypeError` when the client has no cookies and
+        :class:`RuntimeError` when no session can be opened (no ``SECRET_KEY``).
+        """
+        if self._cookies is None:
+            raise TypeError(
+                "Cookies are disabled, so there is no session to change. Create the"
+                " client with 'use_cookies=True'."
+            )
+        app = self.application
+        ctx = app.test_request_context(*args, **kwargs)
+        environ = ctx.request.environ
+        self._add_cookies_to_wsgi(environ)
+        interface = app.session_interface
+        with ctx:
+            sess = interface.open_session(app, ctx.request)
+        if sess is None:
+            raise RuntimeError(
+                "Session backend did not open a session. Set a SECRET_KEY (or check"
+                " the app's session_interface) before using session_transaction()."
+            )
+        yield sess
+        response = app.response_class()
+        if interface.is_null_session(sess):
+            return
+        with ctx:
+            interface.save_session(app, sess, response)
+        self._update_cookies_from_response(
+            _environ_host(environ), _environ_path(environ), response.headers.getlist("Set-Cookie")
+        )
 
     def __enter__(self) -> KolbenClient:
         if self.preserve_context:

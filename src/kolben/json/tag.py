@@ -29,6 +29,7 @@ Add a type by subclassing :class:`JSONTag` and registering it::
 
 from __future__ import annotations
 
+import json as _json
 import typing as t
 from base64 import b64decode, b64encode
 from datetime import datetime, timezone
@@ -37,8 +38,9 @@ from uuid import UUID
 
 from markupsafe import Markup
 
+from ..globals import _cv_app
 from . import dumps, loads
-from .provider import _http_date
+from .provider import DefaultJSONProvider, _default, _http_date, _stdlib_encoder_for
 
 __all__ = [
     "JSONTag",
@@ -242,6 +244,12 @@ class TagDateTime(JSONTag):
         return parsed.astimezone(timezone.utc)
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+_BUILTIN_RULES = frozenset(
+    {TagDict, PassDict, TagTuple, PassList, TagBytes, TagMarkup, TagUUID, TagDateTime}
+)
+
+
 class TaggedJSONSerializer:
     """Serialise data to tagged JSON and back.
 
@@ -249,7 +257,7 @@ class TaggedJSONSerializer:
     wins. :attr:`tags` maps each tag key to its rule for reading.
     """
 
-    __slots__ = ("order", "tags")
+    __slots__ = ("_decoder", "_encoders", "_plain_scalars", "order", "tags")
 
     #: The rules every new serializer starts with, in checking order.
     default_tags: t.ClassVar[list[type[JSONTag]]] = [
@@ -266,6 +274,10 @@ class TaggedJSONSerializer:
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
+        self._plain_scalars = False
+        # PERF: json.loads(s, object_hook=...) builds a decoder per call.
+        self._decoder = _json.JSONDecoder(object_hook=self.untag)
+        self._encoders: dict[tuple[t.Any, bool], t.Any] = {}
         for tag_class in self.default_tags:
             self.register(tag_class)
 
@@ -299,9 +311,17 @@ class TaggedJSONSerializer:
             self.order.append(tag)
         else:
             self.order.insert(index, tag)
+        # No built-in rule applies to str, int, float, bool or None; a custom
+        # rule might, so the shortcut in tag() holds only for built-in rules.
+        self._plain_scalars = all(type(rule) in _BUILTIN_RULES for rule in self.order)
 
     def tag(self, value: t.Any) -> t.Any:
         """Return ``value`` converted to tagged, JSON-compatible data."""
+        if self._plain_scalars and type(value) in _PLAIN_TYPES:
+            # PERF: most session values are plain strings and numbers; asking
+            # all eight rules about each one costs more than encoding it
+            # (bench case G).
+            return value
         for rule in self.order:
             if rule.check(value):
                 return rule.tag(value)
@@ -319,6 +339,8 @@ class TaggedJSONSerializer:
 
     def _untag_scan(self, value: t.Any) -> t.Any:
         # Inner values first, so a wrapper always receives decoded contents.
+        if type(value) in _PLAIN_TYPES:
+            return value  # PERF: the common leaf, checked first (bench case G)
         if isinstance(value, dict):
             return self.untag({key: self._untag_scan(item) for key, item in value.items()})
         if isinstance(value, list):
@@ -331,8 +353,47 @@ class TaggedJSONSerializer:
         Inside an app context the app's JSON provider does the writing, as
         for :func:`kolben.json.dumps`.
         """
-        return dumps(self.tag(value), separators=(",", ":"), sort_keys=True)
+        tagged = self.tag(value)
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            options: tuple[t.Any, bool] = (_default, True)
+        else:
+            provider = ctx.app.json
+            if type(provider).dumps is not DefaultJSONProvider.dumps:
+                return dumps(tagged, separators=(",", ":"), sort_keys=True)
+            stock = t.cast(DefaultJSONProvider, provider)
+            options = (stock.default, stock.ensure_ascii)
+        # PERF: the encoder the stock provider would pick for these options,
+        # found once instead of per call (bench case G); same bytes.
+        encoder = self._encoders.get(options)
+        if encoder is None:
+            encoder = _stdlib_encoder_for(
+                {
+                    "default": options[0],
+                    "ensure_ascii": options[1],
+                    "sort_keys": True,
+                    "separators": (",", ":"),
+                }
+            )
+            if encoder is None:  # pragma: no cover - an unhashable default hook
+                return dumps(tagged, separators=(",", ":"), sort_keys=True)
+            if len(self._encoders) >= 8:
+                self._encoders.clear()
+            self._encoders[options] = encoder
+        return t.cast(str, encoder.encode(tagged))
 
     def loads(self, value: str | bytes) -> t.Any:
-        """Parse tagged JSON and rebuild the original Python data."""
+        """Parse tagged JSON and rebuild the original Python data.
+
+        Inside an app context the app's JSON provider does the parsing, as
+        for :func:`kolben.json.loads`.
+        """
+        ctx = _cv_app.get(None)
+        if ctx is None or type(ctx.app.json).loads is DefaultJSONProvider.loads:
+            # PERF: the stdlib parser calls untag() for each object as it
+            # finishes it, inner objects first, exactly the order of
+            # _untag_scan, without a second walk in Python (bench case G).
+            if not isinstance(value, str):
+                value = value.decode(_json.detect_encoding(value), "surrogatepass")
+            return self._decoder.decode(value)
         return self._untag_scan(loads(value))

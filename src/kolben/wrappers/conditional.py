@@ -23,6 +23,7 @@ from ..http import (
     quote_etag,
     unquote_etag,
 )
+from .byteranges import MultipartByteranges, satisfiable_ranges
 from .request import Request
 
 __all__ = ["ConditionalResponseMixin"]
@@ -146,19 +147,18 @@ class ConditionalResponseMixin:
             # RFC 9110 section 14.2 lets a server ignore Range and send the
             # whole representation.
             return False
-        bounds = parsed.range_for_length(complete_length)
-        header = parsed.to_content_range_header(complete_length)
-        if bounds is None or header is None:
-            if len(parsed.ranges) > 1:
-                # Several ranges: RFC 9110 section 14.2 lets a server ignore
-                # Range and send the whole representation.
-                return False
+        spans = satisfiable_ranges(parsed.ranges, complete_length)
+        if not spans:
             # This body will never be sent: release it (an open file) now.
             self.close()
             raise RequestedRangeNotSatisfiable(complete_length)
-        start, stop = bounds
+        if len(spans) > 1:
+            self._send_byteranges(spans, complete_length)
+            return True
+        start, stop = spans[0]
         if start == 0 and stop == complete_length:
             return False
+        header = f"bytes {start}-{stop - 1}/{complete_length}"
         if self.direct_passthrough and not self.is_sequence:
             # A file (send_file): seek to the range instead of loading it.
             self.response = _RangeIterator(self.response, start, stop - start)
@@ -170,6 +170,21 @@ class ConditionalResponseMixin:
         self.headers["Content-Range"] = header
         self.status_code = 206
         return True
+
+    def _send_byteranges(self, spans: list[tuple[int, int]], complete_length: int) -> None:
+        """Answer several ranges with a ``multipart/byteranges`` 206 (RFC 9110 section 14.6)."""
+        source: t.Any
+        if self.direct_passthrough and not self.is_sequence:
+            source = self.response
+        else:
+            self._ensure_sequence()
+            source = b"".join(self.iter_encoded())
+        body = MultipartByteranges(source, spans, complete_length, self.headers.get("Content-Type"))
+        self.response = body
+        self.headers["Content-Type"] = body.content_type
+        self.headers["Content-Length"] = str(body.content_length)
+        self.headers.pop("Content-Range", None)
+        self.status_code = 206
 
 
 class _RangeIterator:

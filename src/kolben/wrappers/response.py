@@ -89,7 +89,13 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
 
     def __init__(
         self,
-        response: Iterable[bytes] | Iterable[str] | str | bytes | bytearray | None = None,
+        response: Iterable[bytes]
+        | Iterable[str]
+        | t.AsyncIterable[t.Any]
+        | str
+        | bytes
+        | bytearray
+        | None = None,
         status: int | str | None = None,
         headers: t.Any = None,
         mimetype: str | None = None,
@@ -117,7 +123,9 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
         elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
         else:
-            self.response = response
+            # An async iterable body is sent as is under ASGI and driven by
+            # the WSGI adapter under WSGI.
+            self.response = t.cast("Iterable[bytes]", response)
 
     def __repr__(self) -> str:
         size = f"{sum(map(len, self.iter_encoded()))} bytes" if self.is_sequence else "streamed"

@@ -1,0 +1,220 @@
+"""The four benchmark endpoints written idiomatically for each ASGI framework.
+
+The cases are those of ``apps_wsgi.py`` (and ``run.py``'s ``CASES``):
+
+A  GET /                              plaintext
+B  GET /json                          a small JSON object
+C  GET /users/123/posts/hello-world   the 102nd route, after /r0/<int> .. /r99/<int>
+D  GET /query?a=1&b=2                 two query arguments and one header
+
+Every builder returns the ASGI 3 callable itself, so ``run_http.py`` can hand
+it to granian as a factory (``apps_asgi:kolben_asgi``).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from apps_wsgi import HELLO, N_FILLER
+
+Scope = t.MutableMapping[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[t.MutableMapping[str, t.Any]]]
+Send = t.Callable[[t.MutableMapping[str, t.Any]], t.Awaitable[None]]
+
+
+async def _filler_view(id: int) -> str:
+    return str(id)
+
+
+def kolben_asgi() -> t.Any:
+    """Kolben with ``async def`` views, awaited on the server's loop."""
+    from kolben import Kolben, request
+
+    app = Kolben("bench_kolben_asgi")
+
+    @app.route("/")
+    async def plaintext() -> str:
+        return HELLO
+
+    @app.route("/json")
+    async def json_view() -> dict[str, str]:
+        return {"message": HELLO}
+
+    for i in range(N_FILLER):
+        app.add_url_rule(f"/r{i}/<int:id>", f"r{i}", _filler_view)
+
+    @app.route("/users/<int:user_id>/posts/<slug>")
+    async def user_post(user_id: int, slug: str) -> str:
+        return f"{user_id}:{slug}"
+
+    @app.route("/query")
+    async def query() -> str:
+        args = request.args
+        return f"{args.get('a')},{args.get('b')},{request.headers.get('X-Token')}"
+
+    return app.asgi
+
+
+def kolben_sync_asgi() -> t.Any:
+    """The WSGI benchmark's app (plain ``def`` views) served over ASGI.
+
+    Each request runs its sync pipeline in one worker thread: this row shows
+    what that hop costs next to ``kolben_asgi``.
+    """
+    from apps_wsgi import kolben_app
+
+    return kolben_app().asgi
+
+
+def _starlette(endpoints: dict[str, t.Any]) -> t.Any:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    routes = [Route("/", endpoints["plaintext"]), Route("/json", endpoints["json"])]
+    routes += [Route(f"/r{i}/{{id:int}}", endpoints["filler"]) for i in range(N_FILLER)]
+    routes += [
+        Route("/users/{user_id:int}/posts/{slug}", endpoints["user_post"]),
+        Route("/query", endpoints["query"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def starlette_asgi() -> t.Any:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+    async def plaintext(request: Request) -> Response:
+        return PlainTextResponse(HELLO)
+
+    async def json_view(request: Request) -> Response:
+        return JSONResponse({"message": HELLO})
+
+    async def filler(request: Request) -> Response:
+        return PlainTextResponse(str(request.path_params["id"]))
+
+    async def user_post(request: Request) -> Response:
+        params = request.path_params
+        return PlainTextResponse(f"{params['user_id']}:{params['slug']}")
+
+    async def query(request: Request) -> Response:
+        q = request.query_params
+        return PlainTextResponse(f"{q.get('a')},{q.get('b')},{request.headers.get('x-token')}")
+
+    return _starlette(
+        {
+            "plaintext": plaintext,
+            "json": json_view,
+            "filler": filler,
+            "user_post": user_post,
+            "query": query,
+        }
+    )
+
+
+def starlette_sync_asgi() -> t.Any:
+    """Starlette with plain ``def`` endpoints, which it runs in worker threads:
+    the peer of ``kolben_sync_asgi``."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+    def plaintext(request: Request) -> Response:
+        return PlainTextResponse(HELLO)
+
+    def json_view(request: Request) -> Response:
+        return JSONResponse({"message": HELLO})
+
+    def filler(request: Request) -> Response:
+        return PlainTextResponse(str(request.path_params["id"]))
+
+    def user_post(request: Request) -> Response:
+        params = request.path_params
+        return PlainTextResponse(f"{params['user_id']}:{params['slug']}")
+
+    def query(request: Request) -> Response:
+        q = request.query_params
+        return PlainTextResponse(f"{q.get('a')},{q.get('b')},{request.headers.get('x-token')}")
+
+    return _starlette(
+        {
+            "plaintext": plaintext,
+            "json": json_view,
+            "filler": filler,
+            "user_post": user_post,
+            "query": query,
+        }
+    )
+
+
+def falcon_asgi() -> t.Any:
+    import falcon
+    import falcon.asgi
+
+    class Plain:
+        async def on_get(self, req: t.Any, resp: t.Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = HELLO
+
+    class Json:
+        async def on_get(self, req: t.Any, resp: t.Any) -> None:
+            resp.media = {"message": HELLO}
+
+    class Filler:
+        async def on_get(self, req: t.Any, resp: t.Any, id: int) -> None:
+            resp.text = str(id)
+
+    class UserPost:
+        async def on_get(self, req: t.Any, resp: t.Any, user_id: int, slug: str) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"{user_id}:{slug}"
+
+    class Query:
+        async def on_get(self, req: t.Any, resp: t.Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"{req.get_param('a')},{req.get_param('b')},{req.get_header('X-Token')}"
+
+    app = falcon.asgi.App()
+    app.add_route("/", Plain())
+    app.add_route("/json", Json())
+    filler = Filler()
+    for i in range(N_FILLER):
+        app.add_route(f"/r{i}/{{id:int}}", filler)
+    app.add_route("/users/{user_id:int}/posts/{slug}", UserPost())
+    app.add_route("/query", Query())
+    return app
+
+
+def bare_asgi() -> t.Any:
+    """The floor: an ASGI callable that does nothing but answer case A.
+
+    It also completes the lifespan protocol, so granian's ``asgi`` interface
+    serves it exactly as it serves Kolben.
+    """
+    body = HELLO.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+
+    return app
+
+
+#: The frameworks compared in the ratio table (Kolben first).
+FRAMEWORKS: dict[str, t.Callable[[], t.Any]] = {
+    "kolben": kolben_asgi,
+    "falcon": falcon_asgi,
+    "starlette": starlette_asgi,
+}

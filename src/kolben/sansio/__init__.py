@@ -1,0 +1,16 @@
+"""Flask's ``flask.sansio`` names, for porting (layer 4).
+
+Flask keeps the parts of its app and blueprints that do no I/O in
+``flask.sansio``; extensions import :func:`setupmethod` and
+:class:`BlueprintSetupState` from there. Kolben's whole core is sans-I/O
+already, so these modules only re-export the real ones:
+``from kolben.sansio.scaffold import setupmethod`` and
+``from kolben.sansio.blueprints import BlueprintSetupState`` work as in Flask.
+"""
+
+from __future__ import annotations
+
+from ..blueprints import BlueprintSetupState
+from ..scaffold import setupmethod
+
+__all__ = ["BlueprintSetupState", "setupmethod"]
