@@ -6,6 +6,8 @@
     python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon (WSGI),
                           then Falcon and Starlette (ASGI); --quick for shorter runs,
                           --http for requests/second over granian instead
+    python3 dev.py docs   build the documentation site into ./site (mkdocs build --strict);
+                          open site/index.html, or `python3 dev.py docs serve` for a live preview
     python3 dev.py fuzz   fuzz the body, query, cookie and header parsers with atheris
                           for 60 s (installs atheris; libFuzzer options pass through)
 
@@ -28,7 +30,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".kolben-installed"
-EXTRAS = {"demo": "", "test": "[dev]", "bench": "[dev,bench]"}
+EXTRAS = {"demo": "", "test": "[dev,docs]", "bench": "[dev,bench]", "docs": "[docs]"}
 
 
 def run(*cmd: str | os.PathLike[str], **kw: object) -> None:
@@ -74,23 +76,47 @@ def demo() -> None:
 def ensure_chromium() -> None:
     """The browser tests drive Debian's chromium (never `playwright install`):
     install it with apt-get when it is missing, as on a fresh CI machine."""
-    if os.path.exists("/usr/bin/chromium"):
+    ensure_apt("chromium", "/usr/bin/chromium", "the browser tests")
+
+
+def ensure_nginx() -> None:
+    """tests/test_nginx.py runs the deployment guide's nginx snippet."""
+    ensure_apt("nginx", "/usr/sbin/nginx", "tests/test_nginx.py")
+
+
+def ensure_apt(package: str, path: str, needed_by: str) -> None:
+    if os.path.exists(path):
         return
     if shutil.which("apt-get") is None:
-        print("chromium is missing and apt-get is not here: the browser tests will skip.")
+        print(f"{package} is missing and apt-get is not here: {needed_by} will skip.")
         return
     sudo = [] if not hasattr(os, "geteuid") or os.geteuid() == 0 else ["sudo"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(*sudo, "apt-get", "update", "-q", env=env)
-    run(*sudo, "apt-get", "install", "-y", "-q", "chromium", env=env)
+    run(*sudo, "apt-get", "install", "-y", "-q", package, env=env)
 
 
 def test() -> None:
     ensure_env(EXTRAS["test"])
     ensure_chromium()
+    ensure_nginx()
     run(BIN / "ruff", "check", "src", "tests", "bench", "examples", "dev.py")
     run(BIN / "mypy", "--strict", "src/kolben")
+    build_docs()
     run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
+
+
+def build_docs(*args: str) -> None:
+    """Strict: a warning or a broken internal link fails the build (mkdocs.yml)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")  # a theme banner, not about this site
+    run(BIN / "mkdocs", *(args or ("build", "--strict")), env=env)
+
+
+def docs() -> None:
+    ensure_env(EXTRAS["docs"])
+    build_docs(*sys.argv[2:])
+    if sys.argv[2:3] in ([], ["build"]):
+        print(f"The site is in {ROOT / 'site'}; open site/index.html.")
 
 
 def bench() -> None:
@@ -116,7 +142,7 @@ def fuzz() -> None:
     run(PY, "tests/fuzz/fuzz_forms.py", *sys.argv[2:])
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench, "fuzz": fuzz}
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "docs": docs, "fuzz": fuzz}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

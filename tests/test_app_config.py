@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kolben
-from kolben import Config, Flask, Kolben, current_app, g
+from kolben import Config, Flask, Kolben, current_app, g, make_response
 from kolben.logging import default_handler, has_level_handler, wsgi_errors_stream
 from kolben.testing import KolbenClient
 
@@ -350,3 +350,14 @@ def test_instance_attributes(app: Kolben) -> None:
     assert app.aborter is not None
     assert app.json.__class__.__name__ == "DefaultJSONProvider"
     assert repr(app) == "<Kolben 'kolben_test_app'>"
+
+
+def test_max_cookie_size_comes_from_the_config(app: Kolben) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 40
+    with app.test_request_context():
+        response = make_response("x")
+        assert response.max_cookie_size == 40
+        with pytest.warns(UserWarning, match="40"):
+            response.set_cookie("name", "v" * 60)
+        app.config["MAX_COOKIE_SIZE"] = 0
+        response.set_cookie("name", "v" * 5000)  # 0 turns the warning off

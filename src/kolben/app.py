@@ -17,7 +17,7 @@ from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .dispatch_async import AsyncDispatcher
 from .exceptions import Aborter
-from .globals import _cv_request, g
+from .globals import _cv_app, _cv_request, g
 from .helpers import get_debug_flag, get_load_dotenv, send_from_directory
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
@@ -27,6 +27,7 @@ from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatingMixin
 from .utils import redirect as _redirect
 from .wrappers import Request, Response
+from .wrappers import response as _response_module
 
 if t.TYPE_CHECKING:  # pragma: no cover
     import logging
@@ -458,6 +459,16 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
             # A server stopped from an interactive session can be started again.
             self._got_first_request = False
 
+
+def _config_cookie_size() -> int | None:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return None
+    return t.cast("int | None", ctx.app.config.get("MAX_COOKIE_SIZE"))
+
+
+# Response (layer 2) cannot look at the app: the app hands it this lookup.
+_response_module._install_cookie_size_lookup(_config_cookie_size)
 
 #: Flask's name for the app class, for porting.
 Flask = Kolben

@@ -21,6 +21,7 @@ import typing as t
 import weakref
 
 from .datastructures import FileStorage, MultiDict
+from .templating import explain_template_loading_attempts
 from .wrappers import Request
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "FormDataRoutingRedirect",
     "UnexpectedUnicodeError",
     "attach_enctype_error_multidict",
+    "explain_template_loading_attempts",
 ]
 
 

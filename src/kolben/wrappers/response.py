@@ -80,7 +80,8 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
     autocorrect_location_header: t.ClassVar[bool] = False
     automatically_set_content_length: t.ClassVar[bool] = True
     #: Set-Cookie headers larger than this warn; 0 disables the warning.
-    max_cookie_size: t.ClassVar[int] = 4093
+    #: The default for :attr:`max_cookie_size` outside an app.
+    default_max_cookie_size: t.ClassVar[int] = 4093
     json_module: t.ClassVar[t.Any] = _stdlib_json
 
     headers: Headers
@@ -268,6 +269,20 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
         return parse_options_header(self.headers.get("content-type"))[1]
 
     # -- cookies -------------------------------------------------------------------
+
+    @property
+    def max_cookie_size(self) -> int:
+        """Set-Cookie headers larger than this warn; 0 disables the warning.
+
+        Inside an app it is the ``MAX_COOKIE_SIZE`` config value (the app
+        layer installs that lookup), else :attr:`default_max_cookie_size`.
+        """
+        lookup = _cookie_size_lookup
+        if lookup is not None:
+            size = lookup()
+            if size is not None:
+                return size
+        return self.default_max_cookie_size
 
     def set_cookie(
         self,
@@ -505,3 +520,11 @@ def _chain_close(first: list[t.Any], rest: Iterator[t.Any], original: t.Any) -> 
 
 # HTTPException.get_response() (layer 0) builds its response with this class.
 _exceptions._install_response_class(Response)
+
+_cookie_size_lookup: t.Callable[[], int | None] | None = None
+
+
+def _install_cookie_size_lookup(lookup: t.Callable[[], int | None]) -> None:
+    """Let the app layer answer ``max_cookie_size`` from its config."""
+    global _cookie_size_lookup
+    _cookie_size_lookup = lookup
