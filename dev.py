@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One entry point for a fresh machine with only Python 3.
 
-    python3 dev.py demo   install what is needed, serve the demo on http://127.0.0.1:5000
+    python3 dev.py demo   install what is needed, serve the demo blog on http://127.0.0.1:5000
     python3 dev.py test   install what is needed, run ruff, mypy and the whole test suite
     python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon (WSGI),
                           then Falcon and Starlette (ASGI); --quick for shorter runs,
@@ -66,11 +66,16 @@ def ensure_env(extra: str) -> None:
     STAMP.write_text(" ".join([*done, wanted]))
 
 
+DEMO_APP = "examples.kolbenlog"  # the flagship example: a multi-user blog
+
+
 def demo() -> None:
     ensure_env(EXTRAS["demo"])
     os.chdir(ROOT)
-    kolben = BIN / ("kolben.exe" if os.name == "nt" else "kolben")
-    os.execv(str(kolben), [str(kolben), "--app", "examples.hello", "run", *sys.argv[2:]])
+    kolben = str(BIN / ("kolben.exe" if os.name == "nt" else "kolben"))
+    # Creates the example's tables when they are missing; existing posts stay.
+    run(kolben, "--app", DEMO_APP, "init-db")
+    os.execv(kolben, [kolben, "--app", DEMO_APP, "run", *sys.argv[2:]])
 
 
 def ensure_chromium() -> None:
@@ -100,7 +105,7 @@ def test() -> None:
     ensure_env(EXTRAS["test"])
     ensure_chromium()
     ensure_nginx()
-    run(BIN / "ruff", "check", "src", "tests", "bench", "examples", "dev.py")
+    run(BIN / "ruff", "check", "src", "tests", "bench", "examples", "dev.py", "docs/_ext")
     run(BIN / "mypy", "--strict", "src/kolben")
     build_docs()
     run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])

@@ -3,6 +3,7 @@
 
     python3 dev.py bench            # every case, every framework
     python3 dev.py bench --quick    # shorter runs
+    python bench/run.py --json bench/results-wsgi.json   # also save the table (chart.py)
 
 Each case calls the framework's WSGI callable with a fresh copy of a
 prepared environ (and a fresh body stream for case F) and consumes the
@@ -24,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from apps_wsgi import FORM_BODY, FORM_ECHO, FRAMEWORKS, HELLO, bare_app
+from results import save
 
 BASE_ENVIRON: dict[str, t.Any] = {
     "REQUEST_METHOD": "GET",
@@ -147,6 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--only", help="comma-separated frameworks")
+    parser.add_argument("--json", metavar="FILE", help="also write the table as JSON (chart.py)")
     args = parser.parse_args()
     seconds, repeats = (0.05, 5) if args.quick else (0.1, 15)
 
@@ -193,6 +196,8 @@ def main() -> None:
         cells = [f"{row[p]:.2f}" for p in peers]
         ratios = [f"{k / row[p]:.2f}x" for p in peers]
         print(f"| {case} | {k:.2f} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    if args.json:
+        save(args.json, "wsgi", results, repeats=repeats, floor=bare)
 
 
 if __name__ == "__main__":

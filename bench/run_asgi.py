@@ -5,6 +5,7 @@ process, and print ratios.
     python3 dev.py bench                  # the WSGI table, then this one
     python bench/run_asgi.py              # this table only
     python bench/run_asgi.py --quick      # shorter runs
+    python bench/run_asgi.py --json bench/results-asgi.json   # also save the table (chart.py)
     python bench/run_asgi.py --profile "C 102nd route"   # cProfile Kolben on one case
 
 Each request calls the framework's ASGI callable with a copy of a prepared
@@ -14,8 +15,9 @@ forever, and a ``send`` that collects the messages. The same four cases as
 task left running) before it is timed; the frameworks take turns within
 each repeat and the best repeat counts, as in ``run.py``.
 
-Two extra figures: the bare ASGI callable (the floor, case A) and Kolben with
-plain ``def`` views over ASGI, which pays one worker-thread hop per request.
+Extra figures: the bare ASGI callable (the floor, case A), and Kolben with
+plain ``def`` views over ASGI, which pays one worker-thread hop per request,
+beside Starlette with plain ``def`` endpoints (its own thread hop).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from apps_asgi import FRAMEWORKS, bare_asgi, kolben_sync_asgi, starlette_sync_asgi
+from results import save
 from run import CASES
 
 BASE_HEADERS: list[tuple[bytes, bytes]] = [
@@ -206,6 +209,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--only", help="comma-separated peers (kolben always runs)")
     parser.add_argument("--profile", metavar="CASE", help="cProfile Kolben on one case, exit")
+    parser.add_argument("--json", metavar="FILE", help="also write the table as JSON (chart.py)")
     args = parser.parse_args()
     # PERF: many short repeats, not a few long ones: on this shared 2-core
     # machine a 100 ms run is almost always interrupted, a 10 ms one often
@@ -217,7 +221,7 @@ def main() -> None:
     if args.profile:
         if args.profile not in CASES:
             raise SystemExit(f"--profile takes one of {list(CASES)}")
-        profile(loop, FRAMEWORKS["kolben"](), args.profile, 2.0)
+        profile(loop, FRAMEWORKS["kolben"](), args.profile, 0.5)
         return
 
     wanted = args.only.split(",") if args.only else None
@@ -267,6 +271,8 @@ def main() -> None:
             o = row["starlette-sync"]
             line += f" {o:.2f} | {s / o:.2f}x |"
         print(line)
+    if args.json:
+        save(args.json, "asgi", results, repeats=repeats, floor=floor)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,15 @@ Four granian servers (one worker each, on free ports of 127.0.0.1) serve
 Kolben's WSGI app, Kolben's ASGI app (async views), a bare WSGI callable and
 a bare ASGI callable (``apps_wsgi.py``/``apps_asgi.py``). Every response is
 checked over the socket first, and every server gets one warm-up run per
-case. Then, in each round, each case is sent to the four servers in turn
-(one timed run each) and the best run counts. The bare callables answer any
-path with case A's body, so each Kolben figure is divided by the bare
-callable of the same interface measured on the same request, with as many
-runs, close in time (the target for A is 0.8x or better). The table also
-gives the server time per request (1 / rate; the single worker is saturated)
-and what Kolben adds to it.
+case. Then, in each round, each case is sent to the four servers in turn,
+Kolben and the bare callable of its interface back to back (who goes first
+alternates). The bare callables answer any path with case A's body, so each
+Kolben run has a bare twin on the same request under nearly the same load.
+The table gives the best run of each, and the median over the rounds of the
+paired ratio kolben/bare and of the server time Kolben adds per request
+(1/rate; the single worker is saturated). The target for A is 0.8x or
+better. A last line says how far apart the bare callables' best runs were
+over the four requests (the same work): the noise of the machine.
 
 The load generator is ``wrk`` (``apt-get install -y wrk``) when it is on
 PATH, otherwise a Python client with one keep-alive connection per
@@ -37,6 +39,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -289,7 +292,7 @@ def main() -> None:
         if warmup:
             warmup = max(1.0, round(warmup))
 
-    best: dict[tuple[str, str], float] = {}
+    runs: dict[tuple[str, str], list[float]] = {}
     servers: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="kolben-http-bench-") as logdir:
         try:
@@ -301,12 +304,14 @@ def main() -> None:
                     check(server, case)
                     if warmup:
                         load(_url(server, case), _headers(case), args.connections, warmup)
-            for _ in range(repeats):
+            for round_ in range(repeats):
+                # Kolben and its bare twin run back to back; who goes first
+                # alternates, so neither always inherits the other's wake.
+                order = servers if round_ % 2 == 0 else _swap_pairs(servers)
                 for case in CASES:
-                    for server in servers:
+                    for server in order:
                         rps = load(_url(server, case), _headers(case), args.connections, seconds)
-                        key = (server.name, case)
-                        best[key] = max(best.get(key, 0.0), rps)
+                        runs.setdefault((server.name, case), []).append(rps)
         finally:
             for server in servers:
                 server.stop()
@@ -320,9 +325,10 @@ def main() -> None:
     )
     print(
         f"\nOver HTTP: one granian {granian_version} worker per server (--loop {args.loop}),"
-        f" {generator}; requests/second, best of {repeats} x {seconds:g} s runs"
-        f" (each server warmed up {warmup:g} s per case); ratio = kolben / bare callable"
-        " of the same interface on the same request (target for A: >= 0.80x)\n"
+        f" {generator}, {repeats} rounds of {seconds:g} s runs (each server warmed up"
+        f" {warmup:g} s per case). Requests/second: best run. Ratio kolben/bare and"
+        " the server time kolben adds per request: median over the rounds of"
+        " back-to-back pairs on the same request (target for A: >= 0.80x).\n"
     )
     print(
         "| case | kolben WSGI | bare WSGI | ratio | us added |"
@@ -332,9 +338,30 @@ def main() -> None:
     for case in CASES:
         cells = []
         for iface in ("WSGI", "ASGI"):
-            k, b = best[(f"kolben {iface}", case)], best[(f"bare {iface}", case)]
-            cells.append(f"{k:,.0f} | {b:,.0f} | {k / b:.2f}x | {1e6 / k - 1e6 / b:+.1f}")
+            k, b = runs[(f"kolben {iface}", case)], runs[(f"bare {iface}", case)]
+            ratio = statistics.median(x / y for x, y in zip(k, b, strict=True))
+            added = statistics.median(1e6 / x - 1e6 / y for x, y in zip(k, b, strict=True))
+            cells.append(f"{max(k):,.0f} | {max(b):,.0f} | {ratio:.2f}x | {added:+.1f}")
         print(f"| {case} | " + " | ".join(cells) + " |")
+    # The bare callables do the same work on every request: how far apart
+    # their best runs are says how noisy this machine was.
+    for iface in ("WSGI", "ASGI"):
+        bests = [max(runs[(f"bare {iface}", case)]) for case in CASES]
+        spread = (max(bests) - min(bests)) / max(bests) * 100
+        print(
+            f"\nnoise: bare {iface} best over the four requests {min(bests):,.0f}"
+            f" - {max(bests):,.0f} ({spread:.0f}% apart)",
+            end="",
+        )
+    print()
+
+
+def _swap_pairs(servers: list[Server]) -> list[Server]:
+    """``[k1, b1, k2, b2]`` -> ``[b1, k1, b2, k2]``."""
+    swapped = list(servers)
+    for i in range(0, len(swapped) - 1, 2):
+        swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
+    return swapped
 
 
 if __name__ == "__main__":

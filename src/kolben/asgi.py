@@ -21,6 +21,7 @@ from .utils import _FileWrapper
 from .wrappers import Response
 
 __all__ = [
+    "NO_BODY",
     "ASGIBody",
     "Receive",
     "Scope",
@@ -39,6 +40,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 #: Block size for files sent under ASGI (bigger blocks, fewer thread hops).
 FILE_BLOCK_SIZE = 256 * 1024
+
+# PERF: the server's port is the same on every request.
+_PORTS: dict[t.Any, str] = {port: str(port) for port in (80, 443, 5000, 8000, 8080, 8443)}
 
 # PERF: header names repeat on every request; each is converted to its
 # environ key once (bounded, like the request side's reverse cache).
@@ -101,7 +105,8 @@ def build_environ(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     server = get("server")
     if server:
         environ["SERVER_NAME"] = server[0]
-        environ["SERVER_PORT"] = "" if server[1] is None else str(server[1])
+        port = server[1]
+        environ["SERVER_PORT"] = _PORTS.get(port) or ("" if port is None else str(port))
     client = get("client")
     if client:
         environ["REMOTE_ADDR"] = client[0]
@@ -229,7 +234,7 @@ class ASGIBody:
                 "The request body has not fully arrived and cannot be read synchronously"
                 " inside an async view. Use 'await request.get_data_async()',"
                 " 'await request.get_json_async()', 'await request.form_async()' or"
-                " 'async for chunk in request.iter_body()' instead."
+                " 'async for chunk in request.stream_async()' instead."
             )
         future = asyncio.run_coroutine_threadsafe(self.aread(size), self._loop)
         return future.result()
@@ -249,6 +254,35 @@ class ASGIBody:
             self._buffer[0:0] = chunk
             if not chunk:
                 return b""
+
+
+class _NoBody:
+    """The body of a GET or HEAD request that declares none.
+
+    PERF: most requests have no body; they skip creating an :class:`ASGIBody`
+    (and never call ``receive`` for one).
+    """
+
+    __slots__ = ()
+
+    complete = True
+    disconnected = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return b""
+
+    async def aread(self, size: int = -1) -> bytes:
+        return b""
+
+    async def preload(self, limit: int) -> bool:
+        return True
+
+
+#: The shared, stateless body of bodiless requests.
+NO_BODY = _NoBody()
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
