@@ -814,3 +814,21 @@ def test_root_path_is_only_stripped_on_a_segment_boundary() -> None:
     assert environ["PATH_INFO"] == "/application/x"
     environ = build_environ(_scope("/app/x", root_path="/app"), None)
     assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/app", "/x")
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_event_stream_closed_unread_still_tears_down(app: Kolben, interface: str) -> None:
+    events: list[t.Any] = []
+    app.teardown_request(lambda exc: events.append(exc))
+
+    @app.route("/")
+    async def view() -> EventStream:
+        @stream_with_context
+        async def source() -> AsyncIterator[str]:
+            yield "never read"
+
+        return EventStream(source())
+
+    response = app.test_client(interface=interface).head("/")
+    response.close()
+    assert events == [None]

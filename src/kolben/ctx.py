@@ -40,6 +40,14 @@ F = t.TypeVar("F", bound=Callable[..., t.Any])
 class _AppCtxGlobals:
     """The ``g`` namespace: free attributes that live as long as the app context."""
 
+    if t.TYPE_CHECKING:  # pragma: no cover - tells type checkers g takes any name
+
+        def __getattr__(self, name: str) -> t.Any: ...
+
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
+
+        def __delattr__(self, name: str) -> None: ...
+
     def get(self, name: str, default: t.Any = None) -> t.Any:
         """The attribute ``name``, or ``default``."""
         return self.__dict__.get(name, default)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import typing as t
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass
 
 from ._aio import run_in_thread
@@ -75,7 +75,7 @@ def _next_or_done(iterator: Iterator[t.Any]) -> t.Any:
 
 async def _frames(
     source: Iterable[t.Any] | t.AsyncIterable[t.Any], ping_interval: float | None
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     is_async = hasattr(source, "__aiter__")
     aiterator = t.cast(t.AsyncIterable[t.Any], source).__aiter__() if is_async else None
     iterator = None if is_async else iter(t.cast(Iterable[t.Any], source))
@@ -110,6 +110,44 @@ async def _anext_or_done(iterator: t.AsyncIterator[t.Any]) -> t.Any:
         return _DONE
 
 
+class _FrameStream:
+    """The frames of an :class:`EventStream` as an async iterator.
+
+    Closing it before the first frame still closes the source, so a
+    ``stream_with_context`` source releases its request (an async generator
+    that never started would skip its own cleanup).
+    """
+
+    __slots__ = ("_frames", "_source", "_started")
+
+    def __init__(
+        self, source: Iterable[t.Any] | t.AsyncIterable[t.Any], ping_interval: float | None
+    ) -> None:
+        self._source = source
+        self._frames = _frames(source, ping_interval)
+        self._started = False
+
+    def __aiter__(self) -> _FrameStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        self._started = True
+        return await self._frames.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the frames and, if they never started, the source."""
+        if self._started:
+            await self._frames.aclose()
+            return
+        aclose = getattr(self._source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+            return
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            await run_in_thread(close)
+
+
 class EventStream(Response):
     """A ``text/event-stream`` response fed by a sync or async iterable."""
 
@@ -122,7 +160,7 @@ class EventStream(Response):
         headers: t.Any = None,
     ) -> None:
         super().__init__(
-            _frames(source, ping_interval),
+            _FrameStream(source, ping_interval),
             status=status,
             headers=headers,
             mimetype="text/event-stream",

@@ -29,6 +29,10 @@ __all__ = ["granian_version", "serve"]
 _INTERFACES = {"wsgi": Interfaces.WSGI, "asgi": Interfaces.ASGI}
 
 
+#: Seconds a stopping worker may take to finish open responses.
+WORKERS_KILL_TIMEOUT = 10
+
+
 def serve(
     target: Target,
     host: str,
@@ -62,6 +66,9 @@ def serve(
         log_level=LogLevels.warning,
         log_access=access_log,
         respawn_failed_workers=workers > 1,
+        # An open stream (SSE, a long download) must not keep a stopping
+        # server alive indefinitely: workers get this long to finish.
+        workers_kill_timeout=WORKERS_KILL_TIMEOUT,
         **options,
     )
     server.serve(target_loader=target, wrap_loader=False)
