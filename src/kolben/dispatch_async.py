@@ -36,7 +36,7 @@ from .asgi import (
     send_response,
 )
 from .ctx import AppContext, RequestContext
-from .dispatch import Dispatcher, _is_stock, _Plan
+from .dispatch import Dispatcher, _is_stock, _Plan, _quick_pop
 from .exceptions import BadRequestKeyError, HTTPException, InternalServerError, NotFound
 from .globals import _cv_app, _cv_request
 from .routing import RoutingException
@@ -125,7 +125,9 @@ class AsyncDispatcher(Dispatcher):
             return await func(*args, **kwargs)
         return await run_in_thread(partial(func, *args, **kwargs))
 
-    def _prepare(self, scope: Scope, receive: Receive) -> tuple[dict[str, t.Any], RequestContext]:
+    def _prepare(
+        self, scope: Scope, receive: Receive, plan: _Plan | None = None
+    ) -> tuple[dict[str, t.Any], RequestContext]:
         environ = build_environ(scope, NO_BODY)
         if (
             environ["REQUEST_METHOD"] not in _BODILESS
@@ -138,34 +140,16 @@ class AsyncDispatcher(Dispatcher):
             preserve = extensions.get("kolben.preserve_context")
             if preserve is not None:
                 environ["kolben.preserve_context"] = preserve
-        ctx = self.request_context(environ)
-        return environ, ctx
-
-    def _view_for(self, ctx: RequestContext) -> Callable[..., t.Any] | None:
-        rule = ctx.request.url_rule
-        if rule is None:
-            return None
-        return self.view_functions.get(rule.endpoint)
+        if plan is not None and plan.fast:
+            # PERF: the stock request_context, without the method call.
+            return environ, RequestContext(self, environ)  # type: ignore[arg-type]
+        return environ, self.request_context(environ)
 
     # -- HTTP ------------------------------------------------------------------------
 
     async def _asgi_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         plan = self._plan or self._make_plan()
-        # PERF: the steps of _prepare and _view_for, inlined (one request,
-        # a dozen fewer Python calls); the shapes stay the same.
-        environ = build_environ(scope, NO_BODY)
-        if (
-            environ["REQUEST_METHOD"] not in _BODILESS
-            or environ.get("CONTENT_LENGTH") not in _NO_LENGTH
-            or "HTTP_TRANSFER_ENCODING" in environ
-        ):
-            environ["wsgi.input"] = ASGIBody(receive, asyncio.get_running_loop())
-        extensions = scope.get("extensions")
-        if extensions:
-            preserve = extensions.get("kolben.preserve_context")
-            if preserve is not None:
-                environ["kolben.preserve_context"] = preserve
-        ctx = RequestContext(self, environ) if plan.fast else self.request_context(environ)  # type: ignore[arg-type]
+        environ, ctx = self._prepare(scope, receive, plan)
         request = ctx.request
         try:
             self._match_request(request)
@@ -178,7 +162,7 @@ class AsyncDispatcher(Dispatcher):
         # An async view (or, without a view, hooks that are all async) runs
         # on the loop; anything sync goes to one worker thread.
         on_loop = not plan.sync_hooks if view is None else self._is_async(view)
-        if (
+        if not (
             on_loop
             and rule is not None
             and plan.fast
@@ -186,42 +170,18 @@ class AsyncDispatcher(Dispatcher):
             and "kolben.preserve_context" not in environ
             and not (rule.provide_automatic_options and environ["REQUEST_METHOD"] == "OPTIONS")
         ):
-            await self._asgi_fast(plan, ctx, environ, view, send, receive)  # type: ignore[arg-type]
+            await self._asgi_http_full(plan, ctx, environ, on_loop, send, receive)
             return
-        loop_token = _server_loop.set(asyncio.get_running_loop())
-        try:
-            if on_loop:
-                response = await self._handle_on_loop(plan, ctx, environ)
-            else:
-                response = await run_in_thread(self._handle_in_thread, ctx, environ)
-            await send_response(response, environ, send, receive)
-        finally:
-            _server_loop.reset(loop_token)
-
-    async def _asgi_fast(
-        self,
-        plan: _Plan,
-        ctx: RequestContext,
-        environ: dict[str, t.Any],
-        view: Callable[..., t.Any],
-        send: Send,
-        receive: Receive,
-    ) -> None:
-        """The pipeline of an async view in an app without hooks (PERF).
-
-        The ASGI twin of ``Dispatcher._wsgi_fast``: contexts pushed and
-        popped inline, and a ``str``/``bytes``/``dict``/``list`` result sent
-        without building a Response. Anything else takes the full path.
-        """
-        request = ctx.request
+        # PERF: from here on, the pipeline of an async view in an app without
+        # hooks, inlined (the ASGI twin of Dispatcher._wsgi_fast): contexts
+        # pushed and popped by hand, and a str/bytes/dict/list result sent
+        # without building a Response. Anything unusual takes the full path.
         declared = environ.get("CONTENT_LENGTH")
         if (declared and declared != "0") or "HTTP_TRANSFER_ENCODING" in environ:
             await self._preload(request, environ)
         app_ctx = AppContext(self)  # type: ignore[arg-type]
-        app_tokens = app_ctx._cv_tokens
-        app_tokens.append(_cv_app.set(app_ctx))
-        req_tokens = ctx._cv_tokens
-        req_tokens.append((_cv_request.set(ctx), app_ctx))
+        app_ctx._cv_tokens.append(_cv_app.set(app_ctx))
+        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
         self._got_first_request = True
         error: BaseException | None = None
         response: Response | None = None
@@ -230,7 +190,7 @@ class AsyncDispatcher(Dispatcher):
         try:
             try:
                 try:
-                    rv = await view(**request.view_args)  # type: ignore[arg-type]
+                    rv = await view(**request.view_args)  # type: ignore[arg-type, misc]
                 except Exception as e:
                     rv = await self._handle_user_exception_async(e)
                     response = await self._finalize_request_async(rv)
@@ -262,17 +222,7 @@ class AsyncDispatcher(Dispatcher):
         finally:
             if error is not None and self.should_ignore_error(error):
                 error = None
-            if (
-                len(req_tokens) == 1
-                and len(app_tokens) == 1
-                and not (plan.teardown_request or plan.teardown_appcontext or signals.in_use)
-                and _cv_request.get(None) is ctx
-                and _cv_app.get(None) is app_ctx
-            ):
-                request.close()
-                _cv_request.reset(req_tokens.pop()[0])
-                _cv_app.reset(app_tokens.pop())
-            else:
+            if not _quick_pop(plan, ctx, app_ctx):
                 await self._pop_async(ctx, error)
         if response is not None:
             await send_response(response, environ, send, receive)
@@ -290,6 +240,26 @@ class AsyncDispatcher(Dispatcher):
         if environ["REQUEST_METHOD"] == "HEAD":
             body = b""
         await send({"type": "http.response.body", "body": body})
+
+    async def _asgi_http_full(
+        self,
+        plan: _Plan,
+        ctx: RequestContext,
+        environ: dict[str, t.Any],
+        on_loop: bool,
+        send: Send,
+        receive: Receive,
+    ) -> None:
+        """HTTP with hooks, sync views or anything the fast path leaves out."""
+        loop_token = _server_loop.set(asyncio.get_running_loop())
+        try:
+            if on_loop:
+                response = await self._handle_on_loop(plan, ctx, environ)
+            else:
+                response = await run_in_thread(self._handle_in_thread, ctx, environ)
+            await send_response(response, environ, send, receive)
+        finally:
+            _server_loop.reset(loop_token)
 
     def _handle_in_thread(self, ctx: RequestContext, environ: dict[str, t.Any]) -> Response:
         """The WSGI-style pipeline for a sync view, run in one worker thread."""
