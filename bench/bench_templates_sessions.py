@@ -42,6 +42,10 @@ import typing as t
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import BASE_ENVIRON
+
 KEY = "bench-secret-key-0123456789"
 USER = "<script>alert('x')</script>"
 ITEMS = [
@@ -77,25 +81,6 @@ PAGE_HTML = """{% extends "base.html" %}
 {% endblock %}
 """
 
-BASE_ENVIRON: dict[str, t.Any] = {
-    "REQUEST_METHOD": "GET",
-    "SCRIPT_NAME": "",
-    "PATH_INFO": "/",
-    "QUERY_STRING": "",
-    "SERVER_NAME": "localhost",
-    "SERVER_PORT": "80",
-    "SERVER_PROTOCOL": "HTTP/1.1",
-    "HTTP_HOST": "localhost",
-    "HTTP_USER_AGENT": "bench",
-    "HTTP_ACCEPT": "*/*",
-    "REMOTE_ADDR": "127.0.0.1",
-    "wsgi.version": (1, 0),
-    "wsgi.url_scheme": "http",
-    "wsgi.errors": sys.stderr,
-    "wsgi.multithread": False,
-    "wsgi.multiprocess": False,
-    "wsgi.run_once": False,
-}
 
 Loop = Callable[[int], float]
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import pstats
 import sys
 import time
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from apps_asgi import FRAMEWORKS, bare_asgi, kolben_sync_asgi, starlette_sync_asgi
 from results import save
-from run import CASES
+from run import CASES, measure_loops
 
 BASE_HEADERS: list[tuple[bytes, bytes]] = [
     (b"host", b"localhost"),
@@ -154,23 +153,7 @@ def _timer(
     return run
 
 
-def measure_many(
-    loops: dict[str, t.Callable[[int], float]], seconds: float, repeats: int
-) -> dict[str, float]:
-    """Best microseconds per request of each timed loop, the loops taking turns."""
-    sizes = {}
-    for name, loop in loops.items():
-        n = 100
-        while loop(n) < seconds / 10:
-            n *= 2
-        sizes[name] = max(int(n * seconds / max(loop(n), 1e-9)), 100)
-    best = dict.fromkeys(loops, float("inf"))
-    gc.collect()
-    for _ in range(repeats):
-        for name, loop in loops.items():
-            n = sizes[name]
-            best[name] = min(best[name], loop(n) / n)
-    return {name: value * 1e6 for name, value in best.items()}
+measure_many = measure_loops
 
 
 def profile(loop: asyncio.AbstractEventLoop, app: t.Any, case: str, seconds: float) -> None:
