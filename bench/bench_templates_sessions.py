@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
-import gc
 import io
 import shutil
 import sys
@@ -44,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BASE_ENVIRON
+from run import BASE_ENVIRON, measure_loops
 
 KEY = "bench-secret-key-0123456789"
 USER = "<script>alert('x')</script>"
@@ -201,20 +200,7 @@ def asgi_loop(app: t.Any, scope: dict[str, t.Any]) -> Loop:
     return loop
 
 
-def measure(loops: dict[str, Loop], seconds: float, repeats: int) -> dict[str, float]:
-    """Best microseconds per call for each loop; the loops take turns in every repeat."""
-    sizes = {}
-    for name, loop in loops.items():
-        n = 50
-        while loop(n) < seconds / 10:
-            n *= 2
-        sizes[name] = max(int(n * seconds / max(loop(n), 1e-9)), 50)
-    best = dict.fromkeys(loops, float("inf"))
-    gc.collect()
-    for _ in range(repeats):
-        for name, loop in loops.items():
-            best[name] = min(best[name], loop(sizes[name]) / sizes[name])
-    return {name: value * 1e6 for name, value in best.items()}
+measure = measure_loops
 
 
 def _cookie_from(headers: list[tuple[str, str]], name: str = "session") -> str:

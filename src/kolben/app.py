@@ -22,7 +22,7 @@ from .helpers import get_debug_flag, get_load_dotenv, send_from_directory
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import Map, Rule
-from .scaffold import _endpoint_from_view_func, find_package, setupmethod
+from .scaffold import _endpoint_from_view_func, find_package, max_age_from_config, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatingMixin
 from .utils import redirect as _redirect
@@ -367,12 +367,7 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache lifetime of static files (``SEND_FILE_MAX_AGE_DEFAULT``), seconds."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        return max_age_from_config(self.config["SEND_FILE_MAX_AGE_DEFAULT"])
 
     def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from :attr:`static_folder` (the ``static`` endpoint)."""

@@ -15,12 +15,17 @@ import os
 import typing as t
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
 
 from .clibase import AppGroup
 from .globals import current_app
 from .helpers import send_from_directory
-from .scaffold import _SENTINEL, Scaffold, _endpoint_from_view_func, setupmethod
+from .scaffold import (
+    _SENTINEL,
+    Scaffold,
+    _endpoint_from_view_func,
+    max_age_from_config,
+    setupmethod,
+)
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolben
@@ -548,12 +553,7 @@ class Blueprint(Scaffold):
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache lifetime of the blueprint's static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
-        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        return max_age_from_config(current_app.config["SEND_FILE_MAX_AGE_DEFAULT"])
 
     def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from :attr:`static_folder` (the ``name.static`` endpoint)."""

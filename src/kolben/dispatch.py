@@ -285,20 +285,7 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         finally:
             if error is not None and self.should_ignore_error(error):
                 error = None
-            # PERF: _quick_pop's body, inlined on the hottest path of all.
-            req_tokens = ctx._cv_tokens
-            app_tokens = app_ctx._cv_tokens
-            if (
-                len(req_tokens) == 1
-                and len(app_tokens) == 1
-                and not (plan.teardown_request or plan.teardown_appcontext or signals.in_use)
-                and _cv_request.get(None) is ctx
-                and _cv_app.get(None) is app_ctx
-            ):
-                ctx.request.close()
-                _cv_request.reset(req_tokens.pop()[0])
-                _cv_app.reset(app_tokens.pop())
-            else:
+            if not _quick_pop(plan, ctx, app_ctx):
                 ctx.pop(error)
 
     def _fast_dispatch(

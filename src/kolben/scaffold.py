@@ -9,6 +9,7 @@ import sys
 import typing as t
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cached_property, update_wrapper
 
 from jinja2 import BaseLoader, FileSystemLoader
@@ -108,6 +109,15 @@ def find_package(import_name: str) -> tuple[str | None, str]:
             return os.path.dirname(parent), path
         return site_parent, path
     return None, path
+
+
+def max_age_from_config(value: t.Any) -> int | None:
+    """``SEND_FILE_MAX_AGE_DEFAULT`` as seconds: None, an int or a timedelta."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value)
 
 
 def _endpoint_from_view_func(view_func: Callable[..., t.Any] | None) -> str:
