@@ -50,6 +50,20 @@ def _has_gunicorn_control_socket_flag() -> bool:
     return major >= 27
 
 
+def _installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _version(distribution: str) -> tuple[int, ...]:
+    """The installed version of ``distribution`` as a tuple of ints (release part only)."""
+    release = re.match(r"[0-9.]+", importlib.metadata.version(distribution))
+    return tuple(int(n) for n in release.group(0).strip(".").split(".")) if release else ()
+
+
 #: The request-head timeout given to the servers that have one (seconds).
 HEAD_TIMEOUT = 2
 
@@ -459,12 +473,13 @@ def _collect(url: str, into: list[bytes]) -> None:
 def test_broken_stream_ends_connection(
     running: Running, path: str, request: pytest.FixtureRequest
 ) -> None:
-    if running.server.name == "granian-wsgi":
+    if running.server.name == "granian-wsgi" and _version("granian") < (2, 8, 9):
         request.applymarker(
-            # A WSGI app can only raise; granian then writes the last chunk
-            # anyway, so the client cannot tell the body was cut short.
+            # A WSGI app can only raise; granian up to 2.8.7 then wrote the
+            # last chunk anyway, so the client could not tell the body was
+            # cut short. 2.8.9 (the locked version) aborts the connection.
             pytest.mark.xfail(
-                strict=True, reason="granian WSGI ends a body normally when the iterator raises"
+                strict=True, reason="granian < 2.8.9 ends a WSGI body normally when it raises"
             )
         )
     tag = _tag()
@@ -729,8 +744,14 @@ FAILURE_CASES = [
         Server("hypercorn", "hypercorn", "asgi", _hypercorn(1)),
         id="hypercorn-1",
         # hypercorn.run.run() calls _join_exited() again on the emptied
-        # process list, replacing the worker's exit code 1 with 0.
-        marks=pytest.mark.xfail(strict=True, reason="hypercorn --workers 1 exits 0 (error shown)"),
+        # process list, replacing the worker's exit code 1 with 0: seen on
+        # 0.17 and 0.18.0 (the locked version); a later release is checked
+        # when the lock moves to it.
+        marks=pytest.mark.xfail(
+            _installed("hypercorn") and _version("hypercorn") <= (0, 18, 0),
+            strict=True,
+            reason="hypercorn <= 0.18.0 --workers 1 exits 0 (error shown)",
+        ),
     ),
 ]
 
