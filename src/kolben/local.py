@@ -8,6 +8,8 @@ is correct on threads and on asyncio tasks alike.
 
 from __future__ import annotations
 
+import copy
+import math
 import operator
 import typing as t
 from collections.abc import Callable
@@ -63,8 +65,8 @@ def _make_getter(
 
 
 def _forward(op: Callable[..., t.Any]) -> Callable[..., t.Any]:
-    def method(self: LocalProxy[t.Any], *args: t.Any) -> t.Any:
-        return op(object.__getattribute__(self, "_get_current_object")(), *args)
+    def method(self: LocalProxy[t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return op(object.__getattribute__(self, "_get_current_object")(), *args, **kwargs)
 
     method.__name__ = getattr(op, "__name__", "proxy_method")
     return method
@@ -75,6 +77,26 @@ def _reflected(op: Callable[[t.Any, t.Any], t.Any]) -> Callable[..., t.Any]:
         return op(other, object.__getattribute__(self, "_get_current_object")())
 
     return method
+
+
+def _in_place(op: Callable[[t.Any, t.Any], t.Any]) -> Callable[..., t.Any]:
+    # `proxy += x` rebinds the name to whatever __iadd__ returns: apply the
+    # operation to the bound object and hand back the proxy, so the name
+    # keeps pointing at the proxy (Werkzeug's behaviour).
+    def method(self: LocalProxy[t.Any], other: t.Any) -> t.Any:
+        op(object.__getattribute__(self, "_get_current_object")(), other)
+        return self
+
+    return method
+
+
+def _named(name: str) -> Callable[..., t.Any]:
+    # Protocols whose method is looked up on the object (``with``,
+    # ``async with``, ``await``, ``async for``).
+    def call(obj: t.Any, *args: t.Any) -> t.Any:
+        return getattr(obj, name)(*args)
+
+    return _forward(call)
 
 
 class LocalProxy(t.Generic[T]):
@@ -158,11 +180,13 @@ class LocalProxy(t.Generic[T]):
         except RuntimeError:
             return []
 
-    def __eq__(self, other: object) -> bool:
-        return bool(object.__getattribute__(self, "_get_current_object")() == other)
+    # The comparison's own result, not bool(): SQLAlchemy columns and numpy
+    # arrays behind a proxy answer ``==`` with an expression.
+    def __eq__(self, other: object) -> t.Any:
+        return object.__getattribute__(self, "_get_current_object")() == other
 
-    def __ne__(self, other: object) -> bool:
-        return bool(object.__getattribute__(self, "_get_current_object")() != other)
+    def __ne__(self, other: object) -> t.Any:
+        return object.__getattribute__(self, "_get_current_object")() != other
 
     def __hash__(self) -> int:
         return hash(object.__getattribute__(self, "_get_current_object")())
@@ -175,6 +199,8 @@ class LocalProxy(t.Generic[T]):
     __gt__ = _forward(operator.gt)
     __ge__ = _forward(operator.ge)
     __call__ = _forward(lambda obj, *a, **kw: obj(*a, **kw))
+    __instancecheck__ = _forward(lambda obj, other: isinstance(other, obj))
+    __subclasscheck__ = _forward(lambda obj, other: issubclass(other, obj))
     __len__ = _forward(len)
     __length_hint__ = _forward(operator.length_hint)
     __getitem__ = _forward(operator.getitem)
@@ -187,28 +213,65 @@ class LocalProxy(t.Generic[T]):
     __add__ = _forward(operator.add)
     __sub__ = _forward(operator.sub)
     __mul__ = _forward(operator.mul)
+    __matmul__ = _forward(operator.matmul)
     __truediv__ = _forward(operator.truediv)
     __floordiv__ = _forward(operator.floordiv)
     __mod__ = _forward(operator.mod)
+    __divmod__ = _forward(divmod)
+    __pow__ = _forward(pow)
+    __lshift__ = _forward(operator.lshift)
+    __rshift__ = _forward(operator.rshift)
     __and__ = _forward(operator.and_)
     __or__ = _forward(operator.or_)
     __xor__ = _forward(operator.xor)
     __radd__ = _reflected(operator.add)
     __rsub__ = _reflected(operator.sub)
     __rmul__ = _reflected(operator.mul)
+    __rmatmul__ = _reflected(operator.matmul)
+    __rtruediv__ = _reflected(operator.truediv)
+    __rfloordiv__ = _reflected(operator.floordiv)
     __rmod__ = _reflected(operator.mod)
+    __rdivmod__ = _reflected(divmod)
+    __rpow__ = _reflected(pow)
+    __rlshift__ = _reflected(operator.lshift)
+    __rrshift__ = _reflected(operator.rshift)
+    __rand__ = _reflected(operator.and_)
+    __rxor__ = _reflected(operator.xor)
+    __ror__ = _reflected(operator.or_)
+    __iadd__ = _in_place(operator.iadd)
+    __isub__ = _in_place(operator.isub)
+    __imul__ = _in_place(operator.imul)
+    __imatmul__ = _in_place(operator.imatmul)
+    __itruediv__ = _in_place(operator.itruediv)
+    __ifloordiv__ = _in_place(operator.ifloordiv)
+    __imod__ = _in_place(operator.imod)
+    __ipow__ = _in_place(operator.ipow)
+    __ilshift__ = _in_place(operator.ilshift)
+    __irshift__ = _in_place(operator.irshift)
+    __iand__ = _in_place(operator.iand)
+    __ixor__ = _in_place(operator.ixor)
+    __ior__ = _in_place(operator.ior)
     __neg__ = _forward(operator.neg)
     __pos__ = _forward(operator.pos)
+    __abs__ = _forward(abs)
     __invert__ = _forward(operator.invert)
+    __complex__ = _forward(complex)
     __int__ = _forward(int)
     __float__ = _forward(float)
     __index__ = _forward(operator.index)
-    __enter__ = _forward(lambda obj: obj.__enter__())
-    __aiter__ = _forward(lambda obj: obj.__aiter__())
-    __await__ = _forward(lambda obj: obj.__await__())
-
-    def __exit__(self, *args: t.Any) -> t.Any:
-        return object.__getattribute__(self, "_get_current_object")().__exit__(*args)
+    __round__ = _forward(round)
+    __trunc__ = _forward(math.trunc)
+    __floor__ = _forward(math.floor)
+    __ceil__ = _forward(math.ceil)
+    __enter__ = _named("__enter__")
+    __exit__ = _named("__exit__")
+    __await__ = _named("__await__")
+    __aiter__ = _named("__aiter__")
+    __anext__ = _named("__anext__")
+    __aenter__ = _named("__aenter__")
+    __aexit__ = _named("__aexit__")
+    __copy__ = _forward(copy.copy)
+    __deepcopy__ = _forward(copy.deepcopy)
 
 
 def _specialised_class(
