@@ -2,7 +2,11 @@
 """One entry point for a fresh machine with only Python 3.
 
     python3 dev.py demo   install what is needed, serve the demo blog on http://127.0.0.1:5000
-    python3 dev.py test   install what is needed, run ruff, mypy and the whole test suite
+                          (`--port N` for another port; other `kolben run` options too)
+    python3 dev.py test   install what is needed, run ruff, mypy, the docs build, the
+                          packaging smoke test and the whole test suite (what CI runs)
+    python3 dev.py smoke  build the sdist and wheel, install the wheel into a clean
+                          virtualenv and serve a small app from it
     python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon (WSGI),
                           then Falcon and Starlette (ASGI); --quick for shorter runs,
                           --http for requests/second over granian instead
@@ -10,9 +14,12 @@
                           open site/index.html, or `python3 dev.py docs serve` for a live preview
     python3 dev.py fuzz   fuzz the body, query, cookie and header parsers with atheris
                           for 60 s (installs atheris; libFuzzer options pass through)
+    python3 dev.py lock   update uv.lock after changing dependencies in pyproject.toml;
+                          `lock --upgrade` moves every pin to the newest release
 
-Everything goes into ./.venv (created with the standard library's venv);
-uv installs the packages when it is available, pip otherwise.
+Everything goes into ./.venv (created with the standard library's venv): pip
+installs the pinned uv there, and uv installs the exact versions in uv.lock
+(development and test tools included), so every machine tests the same thing.
 """
 
 from __future__ import annotations
@@ -30,40 +37,79 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".kolben-installed"
-EXTRAS = {"demo": "", "test": "[dev,docs]", "bench": "[dev,bench]", "docs": "[docs]"}
+EXTRAS = {"demo": (), "test": ("dev", "docs"), "bench": ("dev", "bench"), "docs": ("docs",)}
+#: The uv that installs from uv.lock (pinned: a lock file is read by the uv
+#: that wrote it or a newer one). `python3 dev.py lock` uses it too.
+UV_VERSION = "0.13.10"
 
 
-def run(*cmd: str | os.PathLike[str], **kw: object) -> None:
+def run(*cmd: str | os.PathLike[str], cwd: os.PathLike[str] | str = ROOT, **kw: object) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)  # type: ignore[call-overload]
+    subprocess.run([str(c) for c in cmd], check=True, cwd=cwd, **kw)  # type: ignore[call-overload]
 
 
-def ensure_env(extra: str) -> None:
-    """Create .venv and install Kolben (editable) with ``extra``, once per change."""
+def uv_env() -> dict[str, str]:
+    return dict(
+        os.environ,
+        UV_PYTHON_DOWNLOADS="never",  # use this machine's Python, never download one
+        UV_SYSTEM_CERTS="1",  # trust the machine's certificate store, as pip does
+        UV_PROJECT_ENVIRONMENT=str(VENV),
+        VIRTUAL_ENV=str(VENV),
+    )
+
+
+def ensure_uv() -> str:
+    """Create .venv with the standard library's venv and put the pinned uv in it."""
     if not PY.exists():
         print(f"Creating {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
+    uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
+    have = ""
+    if uv.exists():
+        have = subprocess.run([str(uv), "--version"], capture_output=True, text=True).stdout
+    if have.split()[1:2] != [UV_VERSION]:
+        run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"uv=={UV_VERSION}")
+    return str(uv)
+
+
+def ensure_env(extras: tuple[str, ...]) -> None:
+    """Install Kolben (editable) and the locked versions of ``extras`` into .venv.
+
+    Every machine gets the versions in uv.lock; the ranges in pyproject.toml
+    are for users. When pyproject.toml changed and the lock did not, this
+    stops and says to run `python3 dev.py lock`.
+    """
+    uv = ensure_uv()
+    lock = ROOT / "uv.lock"
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + lock.read_bytes() + " ".join(extras).encode()
+    ).hexdigest()
     done = STAMP.read_text().split() if STAMP.exists() else []
     if wanted in done:
         return
-    env = dict(
-        os.environ,
-        UV_PYTHON_DOWNLOADS="never",
-        UV_SYSTEM_CERTS="1",  # trust the machine's certificate store, as pip does
-        VIRTUAL_ENV=str(VENV),
-    )
-    pip = [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    # --inexact keeps what other commands installed (the bench extra, atheris).
+    cmd = [uv, "sync", "--locked", "--inexact", *(f"--extra={extra}" for extra in extras)]
     try:
-        uv = shutil.which("uv")
-        if uv is None:
-            run(*pip, "uv", env=env)
-            uv = str(BIN / "uv")
-        run(uv, "pip", "install", "-q", "--python", PY, "-e", f".{extra}", env=env)
-    except (subprocess.CalledProcessError, OSError):
-        print("uv could not install the packages; falling back to pip.", flush=True)
-        run(*pip, "-e", f".{extra}", env=env)
+        run(*cmd, env=uv_env())
+    except subprocess.CalledProcessError:
+        print(
+            "Installing from uv.lock failed. If pyproject.toml's dependencies changed, run"
+            " `python3 dev.py lock` and commit uv.lock.",
+            flush=True,
+        )
+        raise
     STAMP.write_text(" ".join([*done, wanted]))
+
+
+def lock() -> None:
+    """Update uv.lock after a change of pyproject.toml's dependencies.
+
+    `python3 dev.py lock` keeps every pinned version that still fits;
+    `python3 dev.py lock --upgrade` (or `--upgrade-package NAME`) moves pins
+    to the newest releases. Run the test command afterwards and commit uv.lock.
+    """
+    uv = ensure_uv()
+    run(uv, "lock", *sys.argv[2:], env=uv_env())
 
 
 DEMO_APP = "examples.kolbenlog"  # the flagship example: a multi-user blog
@@ -108,7 +154,30 @@ def test() -> None:
     run(BIN / "ruff", "check", "src", "tests", "bench", "examples", "dev.py", "docs/_ext")
     run(BIN / "mypy", "--strict", "src/kolben")
     build_docs()
+    smoke()
     run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
+
+
+SMOKE = VENV / "smoke"
+
+
+def smoke() -> None:
+    """What a user installs is what is tested: build the sdist, then the wheel
+    from it, install the wheel (dependencies at the locked versions) into a
+    clean virtualenv and run tests/packaging/smoke.py with it."""
+    uv = ensure_uv()
+    shutil.rmtree(SMOKE, ignore_errors=True)
+    env = uv_env()
+    del env["UV_PROJECT_ENVIRONMENT"], env["VIRTUAL_ENV"]
+    run(uv, "build", "-q", "--out-dir", SMOKE / "dist", env=env)
+    [wheel] = (SMOKE / "dist").glob("kolben-*.whl")
+    constraints = SMOKE / "constraints.txt"
+    run(uv, "export", "-q", "--frozen", "--all-extras", "--no-hashes", "--no-emit-project",
+        "--output-file", constraints, env=env)
+    python = SMOKE / "venv" / PY.relative_to(VENV)
+    run(uv, "venv", "-q", "--python", sys.executable, SMOKE / "venv", env=env)
+    run(uv, "pip", "install", "-q", "--python", python, "--constraint", constraints, wheel, env=env)
+    run(python, ROOT / "tests" / "packaging" / "smoke.py", cwd=SMOKE)
 
 
 def build_docs(*args: str) -> None:
@@ -136,18 +205,21 @@ def bench() -> None:
 
 def fuzz() -> None:
     ensure_env(EXTRAS["test"])
-    # atheris is only needed here, so it is not in any extra.
+    # atheris is only needed here, so it is not in any extra (nor in uv.lock).
     if subprocess.run([str(PY), "-c", "import atheris"], capture_output=True).returncode:
-        uv = shutil.which("uv") or (str(BIN / "uv") if (BIN / "uv").exists() else None)
-        if uv is not None:
-            env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", UV_SYSTEM_CERTS="1")
-            run(uv, "pip", "install", "-q", "--python", PY, "atheris", env=env)
-        else:
-            run(PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "atheris")
+        run(ensure_uv(), "pip", "install", "-q", "--python", PY, "atheris", env=uv_env())
     run(PY, "tests/fuzz/fuzz_forms.py", *sys.argv[2:])
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench, "docs": docs, "fuzz": fuzz}
+COMMANDS = {
+    "demo": demo,
+    "test": test,
+    "bench": bench,
+    "docs": docs,
+    "fuzz": fuzz,
+    "lock": lock,
+    "smoke": smoke,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
