@@ -18,6 +18,7 @@ from kolben.serving._reloader import (
     Supervisor,
     _ChangeFilter,
     child_command,
+    is_editor_file,
     library_roots,
     source_roots,
 )
@@ -42,6 +43,29 @@ def test_change_filter(tmp_path: Path) -> None:
     assert not check(added, str(tmp_path / "__pycache__" / "views.py"))
     assert not check(added, str(tmp_path / ".views.py.swp"))
     assert not check(added, str(tmp_path / "generated_models.py"))
+    # What editors write while saving a template is not the template.
+    for name in ("4913", "page.html~", ".page.html.swp", ".page.html.swx", "#page.html#",
+                 ".#page.html", "page.html___jb_tmp___", "page.html___jb_old___",
+                 ".page.html.tmp.1f3a", "page.html.tmp", ".goutputstream-X1YZ2"):
+        assert not check(added, str(templates / name)), name
+    assert not check(added, str(tmp_path / ".#views.py"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["4913", "4914", "base.html~", "views.py~", ".base.html.swp", ".views.py.swo",
+     ".base.html.swx", "#base.html#", ".#views.py", "views.py___jb_tmp___",
+     "base.html___jb_old___", ".base.html.tmp.8c2e", "base.html.tmp", "base.html.kate-swp"],
+)
+def test_editor_files(name: str) -> None:
+    assert is_editor_file(os.path.join("app", "templates", name))
+
+
+@pytest.mark.parametrize(
+    "name", ["views.py", "base.html", "404.html", "page2.html", "style.css", "swap.py", "tmp.py"]
+)
+def test_not_editor_files(name: str) -> None:
+    assert not is_editor_file(os.path.join("app", "templates", name))
 
 
 def test_source_roots_skip_python_and_installed_packages() -> None:
@@ -193,7 +217,98 @@ def test_reload_on_code_change_and_syntax_error(live: Path) -> None:
         assert server.output.count("Debugger token:") == 1  # same token all along
 
 
+def save_like_vim(path: Path, text: str) -> None:
+    """Save ``path`` as vim does with its defaults on Linux (``backupcopy=auto``
+    renaming the file): a swap file, the ``4913`` writability probe, the old
+    file renamed to a backup, the new file written, the backup deleted."""
+    swap = path.with_name(f".{path.name}.swp")
+    swap.write_bytes(b"\0" * 64)
+    probe = path.with_name("4913")
+    probe.write_bytes(b"")
+    probe.unlink()
+    backup = path.with_name(path.name + "~")
+    path.rename(backup)
+    path.write_text(text, "utf-8")
+    backup.unlink()
+    swap.unlink()
+
+
+def save_like_jetbrains(path: Path, text: str) -> None:
+    """A JetBrains IDE's safe write: a temporary copy renamed over the file."""
+    temporary = path.with_name(path.name + "___jb_tmp___")
+    old = path.with_name(path.name + "___jb_old___")
+    temporary.write_text(text, "utf-8")
+    path.rename(old)
+    temporary.rename(path)
+    old.unlink()
+
+
+def save_like_vscode(path: Path, text: str) -> None:
+    """An atomic save: a hidden temporary copy renamed over the file."""
+    temporary = path.with_name(f".{path.name}.tmp.5a1c")
+    temporary.write_text(text, "utf-8")
+    temporary.replace(path)
+
+
+def test_debug_template_saves_do_not_restart(tmp_path: Path) -> None:
+    """``kolben run --debug``: Jinja shows a saved template on the next request,
+    the server process stays the same; saving a ``.py`` file restarts it."""
+    package = tmp_path / "blog"
+    (package / "templates").mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        textwrap.dedent(
+            """
+            import os
+            from kolben import Kolben, render_template
+
+            app = Kolben(__name__)
+            STARTED = os.getpid()
+
+            @app.route("/")
+            def index():
+                return render_template("page.html")
+
+            @app.route("/pid")
+            async def pid():
+                return str(STARTED)
+            """
+        ),
+        "utf-8",
+    )
+    page = package / "templates" / "page.html"
+    page.write_text("<p>page 1</p>", "utf-8")
+    with Server(["--app", "blog", "run", "--debug"], cwd=tmp_path) as server:
+        server.wait_for_body("/", b"page 1")
+        pid = server.get("/pid")[2]
+        took = []
+        for number, save in enumerate((save_like_vim, save_like_jetbrains, save_like_vscode), 2):
+            _settle()
+            save(page, f"<p>page {number}</p>")
+            took.append(server.wait_for_body("/", f"page {number}".encode(), timeout=RESTART_LIMIT))
+        time.sleep(1.5)  # a restart, had one been triggered, would be under way by now
+        assert "Detected a change" not in server.output
+        assert server.get("/pid")[2] == pid
+        print("template save to new page: " + ", ".join(f"{s:.2f}s" for s in took))
+
+        _settle()
+        source = (package / "__init__.py").read_text("utf-8")
+        start = time.monotonic()
+        save_like_vim(package / "__init__.py", source + "\n# saved\n")
+        server.wait_for_output("Detected a change in blog/__init__.py", timeout=RESTART_LIMIT)
+        new_pid = pid
+        while new_pid == pid and time.monotonic() - start < RESTART_LIMIT:
+            try:
+                new_pid = server.get("/pid", timeout=2)[2]
+            except OSError:
+                time.sleep(0.02)
+        print(f"code save to the restarted server's answer: {time.monotonic() - start:.2f}s")
+        assert new_pid != pid
+        assert server.output.count("Detected a change") == 1
+
+
 def test_reload_on_template_and_extra_files(live: Path) -> None:
+    """Without debug mode (``--reload`` alone) Jinja caches templates, so a
+    template save restarts the server."""
     args = ["--app", "live", "run", "--reload", "--extra-files", "settings.cfg"]
     with Server(args, cwd=live) as server:
         server.wait_for_body("/template", b"template 1")

@@ -143,6 +143,22 @@ def _template_dirs(application: t.Any) -> list[str]:
     return dirs
 
 
+def _templates_reload_themselves(application: t.Any) -> bool:
+    """Whether the app's Jinja environment rereads a template saved since its
+    last use (``auto_reload``: ``TEMPLATES_AUTO_RELOAD``, or debug mode)."""
+    env = vars(application).get("jinja_env") if hasattr(application, "__dict__") else None
+    if env is not None:
+        return bool(getattr(env, "auto_reload", False))
+    options = getattr(application, "jinja_options", None) or {}
+    if "auto_reload" in options:
+        return bool(options["auto_reload"])
+    config = getattr(application, "config", None)
+    setting = config.get("TEMPLATES_AUTO_RELOAD") if isinstance(config, dict) else None
+    if setting is not None:
+        return bool(setting)
+    return bool(getattr(application, "debug", False))
+
+
 def _recipe(application: t.Any) -> tuple[str, t.Any]:
     name = getattr(application, "import_name", None)
     if name is None:
@@ -210,12 +226,14 @@ def run_simple(
     ``processes``) worker processes serve it; ``threaded`` lets each WSGI
     worker run requests on several threads.
 
-    ``use_reloader`` restarts the server when a Python file of the app, a
-    template or one of ``extra_files`` changes (``exclude_patterns`` are
-    fnmatch patterns to ignore). ``use_debugger`` shows the interactive
-    debugger on unhandled errors (``use_evalex=False``: tracebacks only, no
-    consoles); it refuses several workers, and a non-loopback ``hostname``
-    unless ``allow_remote_debugger`` is true.
+    ``use_reloader`` restarts the server when a Python file of the app or
+    one of ``extra_files`` changes (``exclude_patterns`` are fnmatch
+    patterns to ignore); templates restart it only when Jinja does not
+    reload them by itself (``TEMPLATES_AUTO_RELOAD``, on in debug mode).
+    ``use_debugger`` shows the interactive debugger on unhandled errors
+    (``use_evalex=False``: tracebacks only, no consoles); it refuses several
+    workers, and a non-loopback ``hostname`` unless ``allow_remote_debugger``
+    is true.
 
     ``ssl_context`` is ``(cert_file, key_file)`` or ``"adhoc"``.
     ``reloader_interval``, ``reloader_type`` and ``passthrough_errors`` are
@@ -297,7 +315,10 @@ def run_simple(
         if token is not None:
             env[TOKEN_ENV] = token
         supervisor = Supervisor(
-            template_dirs=_template_dirs(application),
+            # Templates that Jinja rereads by itself need no restart.
+            template_dirs=(
+                [] if _templates_reload_themselves(application) else _template_dirs(application)
+            ),
             extra_files=list(extra_files or ()),
             exclude_patterns=list(exclude_patterns or ()),
             env=env,

@@ -10,14 +10,18 @@ watching and tries again on the next change.
 
 What is watched: every ``.py`` file in the folders of the app's own
 modules (the modules loaded so far that are not part of Python or of an
-installed package), every file in the template folders, and the
-``extra_files``. ``exclude_patterns`` (:mod:`fnmatch` patterns matched
-against the full path) take files out.
+installed package), the ``extra_files``, and the files of the template
+folders the caller passes (``run_simple`` passes none when Jinja reloads
+templates by itself, as it does in debug mode: a template save then shows
+on the next request without a restart). ``exclude_patterns``
+(:mod:`fnmatch` patterns matched against the full path) take files out, and
+so do the files editors write while saving (:func:`is_editor_file`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +37,7 @@ __all__ = [
     "RELOADER_ENV",
     "Supervisor",
     "child_command",
+    "is_editor_file",
     "is_running_from_reloader",
     "library_roots",
     "source_roots",
@@ -50,6 +55,33 @@ STOP_TIMEOUT = 3.0
 def is_running_from_reloader() -> bool:
     """Whether this process is the server a reloading supervisor started."""
     return os.environ.get(RELOADER_ENV) == "true"
+
+
+#: The names editors give the files they write while saving a file (their
+#: probes, swap, lock, backup and temporary files), never the file itself.
+_EDITOR_FILE = re.compile(
+    r"""
+    ^\.                        # hidden: vim's .page.html.swp/.swx, emacs's .#page.html lock,
+                               # the temporary copies of atomic saves (VS Code, gedit, ...)
+    | ^[0-9]+$                 # vim's probe that the folder is writable: 4913, 4914, ...
+    | ~$                       # backups: page.html~
+    | ^\#.*\#$                 # emacs auto-save: #page.html#
+    | \.sw[a-px]x?$            # vim swap files kept in another folder
+    | ___jb_(?:tmp|old)___$    # JetBrains safe write: page.html___jb_tmp___
+    | \.(?:tmp|kate-swp)$      # generic temporary copies, Kate's swap file
+    """,
+    re.VERBOSE,
+)
+
+
+def is_editor_file(path: str) -> bool:
+    """Whether ``path`` names a file an editor writes while saving another.
+
+    Such files come and go on every save (vim writes and deletes ``4913``,
+    renames the file to ``file~``; JetBrains IDEs write ``file___jb_tmp___``);
+    they must not restart the server, only the saved file itself may.
+    """
+    return _EDITOR_FILE.search(os.path.basename(path)) is not None
 
 
 def library_roots() -> tuple[str, ...]:
@@ -121,7 +153,7 @@ class _ChangeFilter(watchfiles.DefaultFilter):
         real = os.path.realpath(path)
         if real in self.extra_files or path in self.extra_files:
             return True
-        if not super().__call__(change, path):
+        if not super().__call__(change, path) or is_editor_file(path):
             return False
         if any(fnmatch(path, pattern) or fnmatch(real, pattern) for pattern in self.excludes):
             return False
