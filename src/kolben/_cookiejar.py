@@ -6,6 +6,12 @@ cookie received in a ``Set-Cookie`` header (or drops it once expired) and
 :func:`cookies_for_request` picks the ones a request to a host and path
 carries, as a user agent does (RFC 6265 sections 5.1 to 5.4). Nothing here
 does I/O: :mod:`kolben.testing` feeds it headers and environ values.
+
+One deliberate difference from a browser, shared with Werkzeug's client: a
+cookie whose ``Domain`` the request host is not under is still stored (a
+test can inspect it with ``client.get_cookie(key, domain=...)``, as
+Flask-Login's tests of ``REMEMBER_COOKIE_DOMAIN`` do); it is only sent to
+hosts that domain-match it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from .http import parse_cookie, parse_date
 __all__ = [
     "Cookie",
     "CookieJar",
+    "canonical_domain",
     "cookies_for_request",
     "find_cookie",
     "hostname",
@@ -41,6 +48,11 @@ def _parse_max_age(value: str | None) -> int | None:
         return None
     digits = value[1:] if value[0] == "-" else value
     return int(value) if digits.isascii() and digits.isdigit() else None
+
+
+def canonical_domain(domain: str) -> str:
+    """RFC 6265 §5.2.3: a cookie domain without its leading dot, lower-cased."""
+    return domain.lstrip(".").lower()
 
 
 def _domain_matches(host: str, domain: str) -> bool:
@@ -117,8 +129,9 @@ class Cookie:
     def _from_response_header(cls, server_name: str, path: str, header: str) -> Cookie | None:
         """Parse a ``Set-Cookie`` value received from ``server_name`` for ``path``.
 
-        Follows RFC 6265 §5.2 and §5.3; returns None for a cookie a user agent
-        must ignore (no name, or a Domain the host is not under).
+        Follows RFC 6265 §5.2 and §5.3; returns None for a cookie without a
+        name. A ``Domain`` the host is not under is kept (see the module
+        docstring): such a cookie is stored but never sent to this host.
         """
         pair, _, attrs = header.partition(";")
         key, sep, value = pair.partition("=")
@@ -130,9 +143,7 @@ class Cookie:
             name, has_value, param = item.partition("=")
             params[name.strip().lower()] = param.strip() if has_value else None
         host = hostname(server_name)
-        domain = (params.get("domain") or "").lstrip(".").lower()
-        if domain and not _domain_matches(host, domain):
-            return None
+        domain = canonical_domain(params.get("domain") or "")
         cookie_path = params.get("path") or ""
         if not cookie_path.startswith("/"):
             cookie_path = _default_path(path)
@@ -164,8 +175,11 @@ CookieJar = dict[tuple[str, str, str], Cookie]
 
 
 def find_cookie(jar: CookieJar, domain: str, path: str, key: str) -> Cookie | None:
-    """The unexpired cookie stored under ``(domain, path, key)``, or None."""
-    cookie = jar.get((domain, path, key))
+    """The unexpired cookie stored under ``(domain, path, key)``, or None.
+
+    ``domain`` may be spelled with a leading dot or in any case.
+    """
+    cookie = jar.get((canonical_domain(domain), path, key))
     if cookie is not None and cookie._expired(datetime.now(timezone.utc)):
         return None
     return cookie

@@ -55,6 +55,10 @@ class _LoopThread:
 
 def _scope_from_environ(environ: dict[str, t.Any], kind: str) -> Scope:
     path = environ.get("PATH_INFO", "/").encode("latin-1")
+    if path and path[:1] != b"/":
+        # An ASGI path always starts with "/"; client.get("register") gives
+        # a WSGI PATH_INFO without it (as Werkzeug's builder does).
+        path = b"/" + path
     root = environ.get("SCRIPT_NAME", "").encode("latin-1")
     headers: list[tuple[bytes, bytes]] = []
     for key, value in environ.items():
