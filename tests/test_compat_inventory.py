@@ -143,3 +143,16 @@ def test_inventory_covers_the_extensions_of_issue_12() -> None:
     assert set(SOURCES) - used_by == {"apispec", "Flask-Bcrypt"}
     assert SOURCES["Flask-Login"] == "0.6.3"
     assert SOURCES["flask-smorest"] == "0.47.0"
+
+
+def test_endpoint_helper_where_flask_restx_imports_it() -> None:
+    # flask-restx names a resource's endpoint with the helper it imports from
+    # flask.sansio.scaffold on Flask 3.x.
+    from kolben.sansio.scaffold import _endpoint_from_view_func
+
+    def todo_list() -> str:
+        return ""
+
+    assert _endpoint_from_view_func(todo_list) == "todo_list"
+    with pytest.raises(TypeError, match="endpoint"):
+        _endpoint_from_view_func(None)

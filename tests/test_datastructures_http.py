@@ -203,6 +203,25 @@ def test_authorization_bearer_and_digest() -> None:
         _ = digest._private
 
 
+def test_authorization_built_by_extensions() -> None:
+    # Flask-HTTPAuth builds Authorization(scheme) for a token read from a
+    # custom header and sets .token afterwards; APIFlask builds
+    # Authorization("apiKey"). The scheme keeps its spelling, as in Werkzeug.
+    auth = Authorization("apiKey")
+    assert auth.type == "apiKey"
+    assert auth.token is None
+    assert auth.parameters == {}
+    assert auth.username is None
+    auth.token = "t0k"
+    assert auth.to_header() == "Apikey t0k"
+    basic = Authorization("Basic", {"username": "u", "password": "p"})
+    assert basic.type == "Basic"
+    assert basic.to_header() == "Basic " + base64.b64encode(b"u:p").decode()
+    assert Authorization.from_header(basic.to_header()) == Authorization(
+        "basic", {"username": "u", "password": "p"}
+    )
+
+
 @given(st.text(max_size=200))
 def test_authorization_from_header_never_raises(value: str) -> None:
     Authorization.from_header(value)

@@ -18,7 +18,9 @@ from kolben.http import http_date, parse_date
 from kolben.security import safe_join
 from kolben.testing import create_environ
 from kolben.utils import (
+    ImportStringError,
     append_slash_redirect,
+    import_string,
     redirect,
     secure_filename,
     send_file,
@@ -668,3 +670,15 @@ def test_send_file_uses_the_server_file_wrapper(tree: Path) -> None:
 def test_send_file_missing_path_raises(tree: Path) -> None:
     with pytest.raises(FileNotFoundError):
         send_file(tree / "static" / "missing.txt", create_environ())
+
+
+def test_import_string_error_is_importable_from_utils() -> None:
+    # Flask-Caching and Flask-DebugToolbar import import_string from
+    # werkzeug.utils; code that catches its failure names the error from there.
+    assert import_string("os.path:join") is os.path.join
+    assert import_string("kolben.nope_nothing", silent=True) is None
+    with pytest.raises(ImportStringError) as info:
+        import_string("os.path.no_such_function")
+    assert info.value.import_name == "os.path.no_such_function"
+    assert isinstance(info.value.exception, AttributeError)
+    assert isinstance(info.value, ImportError)

@@ -16,13 +16,14 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
-from ._imports import import_string
+from ._imports import ImportStringError, import_string
 from .datastructures import Headers
 from .exceptions import NotFound
 from .security import safe_join
 from .wrappers import Response
 
 __all__ = [
+    "ImportStringError",
     "append_slash_redirect",
     "cached_property",
     "escape",

@@ -47,7 +47,9 @@ def _read_params_or_token(rest: str) -> tuple[dict[str, str | None], str | None]
 class Authorization:
     """Credentials from an ``Authorization`` header.
 
-    ``type`` is the lower-cased scheme (``"basic"``, ``"bearer"``, ``"digest"``).
+    ``type`` is the scheme: lower-cased when parsed from a header
+    (``"basic"``, ``"bearer"``, ``"digest"``), kept as given when constructed
+    (``Authorization("apiKey")``, as extensions such as APIFlask do).
     Parameters (``username``, ``password``, ``realm``, ``nonce``...) live in
     ``parameters`` and can be read as attributes or items; a missing one is
     ``None``. ``token`` holds a token68 credential such as a bearer token.
@@ -65,7 +67,7 @@ class Authorization:
         data: t.Mapping[str, str | None] | None = None,
         token: str | None = None,
     ) -> None:
-        self.type = auth_type.lower()
+        self.type = auth_type
         self.parameters = dict(data or {})
         self.token = token
 
@@ -120,7 +122,7 @@ class Authorization:
 
     def to_header(self) -> str:
         """Render the header value: ``Basic dXNlcjpwYXNz``, ``Bearer abc``, ``Digest k="v"``."""
-        if self.type == "basic":
+        if self.type.lower() == "basic":
             pair = (
                 f"{self.parameters.get('username') or ''}:{self.parameters.get('password') or ''}"
             )
