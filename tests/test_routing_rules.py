@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import typing as t
 
+import pytest
+import werkzeug.routing
+
+from kolben import Kolben
 from kolben.routing import (
     EndpointPrefix,
     Map,
@@ -163,3 +167,54 @@ def test_custom_rule_factory() -> None:
     assert url_map.bind("h").match("/posts/2") == ("posts.show", {"id": 2})
     with pytest.raises(NotImplementedError):
         RuleFactory().get_rules(url_map)
+
+
+# -- Werkzeug's _trace (read by apispec and flask-smorest) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("string", "rule_kwargs", "map_kwargs"),
+    [
+        ("/", {}, {}),
+        ("/users/<int:id>", {}, {}),
+        ("/a/<int(min=1, max=9):x>-<y>.json", {}, {}),
+        ("//double//slash//", {}, {}),
+        ("//double//slash", {"merge_slashes": False}, {}),
+        ("/files/<path:p>/edit", {}, {}),
+        ("/<any(about, 'help me'):page>", {}, {}),
+        ("/u/<x>", {"subdomain": "api.<user>"}, {}),
+        ("/d", {}, {"default_subdomain": "www"}),
+        ("/h/<x>", {"host": "<sub>.example.com:8080"}, {"host_matching": True}),
+        ("/x", {"subdomain": "<user>"}, {"host_matching": True}),
+    ],
+)
+def test_trace_matches_werkzeug(
+    string: str, rule_kwargs: dict[str, t.Any], map_kwargs: dict[str, t.Any]
+) -> None:
+    theirs = werkzeug.routing.Rule(string, endpoint="e", **rule_kwargs)
+    werkzeug.routing.Map([theirs], **map_kwargs)
+    ours = Rule(string, endpoint="e", **rule_kwargs)
+    assert ours._trace == []  # unbound, as in Werkzeug
+    Map([ours], **map_kwargs)
+    assert ours._trace == theirs._trace
+
+
+def test_trace_of_an_app_route() -> None:
+    app = Kolben(__name__)
+
+    @app.get("/pets/<int:pet_id>/photos/<path:name>")
+    def photo(pet_id: int, name: str) -> str:
+        return name
+
+    (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == "photo"]
+    assert rule._trace == [
+        (False, "|"),
+        (False, "/"),
+        (False, "pets"),
+        (False, "/"),
+        (True, "pet_id"),
+        (False, "/"),
+        (False, "photos"),
+        (False, "/"),
+        (True, "name"),
+    ]

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _SLASHES_RE = re.compile("/{2,}")
+_SLASH_SPLIT_RE = re.compile("(/)")
 _WEBSOCKET_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NO_DEFAULTS: Mapping[str, t.Any] = {}
 #: How a rule builds its domain or path: the text before the first variable,
@@ -164,6 +165,17 @@ class RuleTemplateFactory(RuleFactory):
                 if new.defaults:
                     new.defaults = {k: self._fill(v) for k, v in new.defaults.items()}
                 yield new
+
+
+def _trace_of(pieces: list[Piece]) -> list[tuple[bool, str]]:
+    """``(is_dynamic, text)`` pairs of parsed rule pieces, each ``/`` on its own."""
+    trace: list[tuple[bool, str]] = []
+    for piece in pieces:
+        if isinstance(piece, Variable):
+            trace.append((True, piece.name))
+        else:
+            trace.extend((False, text) for text in _SLASH_SPLIT_RE.split(piece) if text)
+    return trace
 
 
 class Rule(RuleFactory):
@@ -331,6 +343,25 @@ class Rule(RuleFactory):
             return cls(self.map, *args, **kwargs)
         except TypeError as exc:
             raise TypeError(f"URL rule {self.rule!r}: converter {converter_name!r}: {exc}") from exc
+
+    @property
+    def _trace(self) -> list[tuple[bool, str]]:
+        """The bound rule as Werkzeug's ``Rule._trace`` spells it.
+
+        ``(is_dynamic, text)`` pairs: the domain part (subdomain, or host with
+        host matching), then ``(False, "|")``, then the path with every ``/``
+        on its own and each variable as ``(True, name)``. apispec and
+        flask-smorest read it to write OpenAPI paths. Empty while unbound.
+        Worked out on demand: nothing on the request path reads it.
+        """
+        if self.map is None:
+            return []
+        domain_rule = (self.host or "") if self.map.host_matching else (self.subdomain or "")
+        path = _SLASHES_RE.sub("/", self.rule) if self.merge_slashes else self.rule
+        trace = _trace_of(parse_rule(domain_rule))
+        trace.append((False, "|"))
+        trace.extend(_trace_of(parse_rule(path)))
+        return trace
 
     def compile(self) -> None:
         """Create the converters, the matcher segments and the builder."""
