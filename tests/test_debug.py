@@ -7,6 +7,7 @@ import asyncio
 import html.parser
 import json
 import re
+import runpy
 import sys
 import typing as t
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from kolben.debug import (
 from kolben.debug.console import run_in_frame
 from kolben.debug.guard import COOKIE_NAME, CSRF_HEADER, Guard, TokenResult, split_host
 from kolben.debug.tbtools import is_library_file, safe_repr
+from kolben.serving import error_app
 from kolben.testing import Client, KolbenClient, TestResponse
 
 MakeClient = Callable[..., KolbenClient]
@@ -212,6 +214,156 @@ def test_chained_exceptions_are_all_shown(app: Kolben, make_client: MakeClient) 
     assert text.count('class="kd-exception"') == 2
 
 
+def kd_frames(text: str) -> list[tuple[str, str]]:
+    """(file, function) of every frame listed in full on the page."""
+    return re.findall(
+        r'<details class="kd-frame[^"]*"[^>]*><summary><span class="kd-file">([^<]*)</span>'
+        r', line <span class="kd-lineno-ref">\d+</span>(?:, in <span class="kd-func">([^<]*))?',
+        text,
+    )
+
+
+@pytest.mark.parametrize("kind", ["def", "async def"])
+def test_reraised_frames_are_listed_once(
+    app: Kolben, make_client: MakeClient, kind: str, tmp_path: t.Any
+) -> None:
+    source = (
+        f"{kind} view():\n"
+        "    try:\n"
+        "        return 1 / 0\n"
+        "    except ZeroDivisionError as e:\n"
+        "        note = 'seen'\n"
+        "        raise e\n"
+    )
+    module = tmp_path / "reraising_views.py"
+    module.write_text(source, "utf-8")
+    app.add_url_rule("/reraise", "reraise", runpy.run_path(str(module))["view"])
+    debugged(app)
+    text = make_client(app).get("/reraise").text
+    frames = kd_frames(text)
+    # The pipeline re-raises with "raise e" too: no frame may come twice.
+    assert len(frames) == len(set(frames)), frames
+    assert frames[-1] == (str(module), "view")
+    assert "return 1 / 0" in text
+    assert "re-raised at line 6" in text
+
+
+def test_chained_exceptions_share_frames_without_repeating_them(
+    app: Kolben, make_client: MakeClient
+) -> None:
+    def lookup(key: str) -> int:
+        return {"a": 1}[key]
+
+    @app.route("/chain")
+    def chain() -> str:
+        try:
+            lookup("missing")
+        except KeyError as exc:
+            raise RuntimeError("lookup failed") from exc
+        return "unreachable"
+
+    @app.errorhandler(LookupError)
+    def on_lookup(error: LookupError) -> str:
+        raise ValueError("the handler failed too")
+
+    @app.route("/handler")
+    def handler() -> str:
+        return str(lookup("other"))
+
+    debugged(app)
+    client = make_client(app)
+    text = client.get("/chain").text
+    frames = kd_frames(text)
+    assert len(frames) == len(set(frames)), frames
+    assert [func.rsplit(".", 1)[-1] for _, func in frames].count("chain") == 1
+    # Python prints the shared frame under both exceptions; here the earlier
+    # one points at it (with its own line) and the frame is listed once.
+    first, second = text.split('class="kd-exception"')[1:]
+    assert "KeyError" in first
+    assert "RuntimeError" in second
+    assert 'class="kd-frame-ref"' in first
+    assert "lookup(&#34;missing&#34;)" in first  # the line it passed at in that frame
+    ref = re.search(r'<a href="#kd-frame-(\d+)"', first)
+    assert ref is not None
+    assert f'id="kd-frame-{ref.group(1)}"' in second
+    assert "direct cause of the following exception" in text
+
+    text = client.get("/handler").text
+    frames = kd_frames(text)
+    assert len(frames) == len(set(frames)), frames
+    assert "During handling of the above exception" in text
+    assert text.count('class="kd-exception"') == 2
+
+
+def test_syntax_error_shows_the_line_as_a_frame(
+    app: Kolben, make_client: MakeClient, tmp_path: t.Any
+) -> None:
+    broken = tmp_path / "broken_module.py"
+    broken.write_text("import os\n\n\ndef handler():\n    return os.sep +* 2\n", "utf-8")
+
+    @app.route("/import")
+    def import_broken() -> str:
+        runpy.run_path(str(broken))
+        return "unreachable"
+
+    debugged(app)
+    client = make_client(app)
+    response = client.get("/import")
+    text = response.text
+    assert "SyntaxError" in text
+    frame = re.search(
+        r'<details class="kd-frame kd-user kd-syntax" data-kd-frame="(\d+)"[^>]*>(.*?)</details>',
+        text,
+        re.S,
+    )
+    assert frame is not None
+    body = frame.group(2)
+    where = f'<span class="kd-file">{broken}</span>, line <span class="kd-lineno-ref">5</span>'
+    assert where in body
+    assert 'class="kd-func"' not in body  # Python names no function either
+    current = '<span class="kd-line kd-current"><span class="kd-lineno">5</span>'
+    assert current + "    return os.sep +<mark>*</mark> 2</span>" in body
+    assert "def handler():" in body  # the lines around it
+    assert "kd-console" not in body  # it never ran: nothing to run code in
+    # The frame sits after the frames that imported it, before the message.
+    assert text.index(body) < text.rindex('class="kd-exc-line"')
+    page = Page(response)
+    unlock(client, page)
+    code = {"traceback": page.tb, "frame": int(frame.group(1)), "code": "1"}
+    assert post(client, "/eval", code, page.csrf).status_code == 404
+
+
+def test_syntax_error_of_a_string_and_an_unclosed_bracket() -> None:
+    def compile_it() -> None:
+        compile("total = (1,\n", "<generated>", "exec")
+
+    tb = _capture(compile_it)
+    syntax = tb.chain[-1].frames[-1]
+    assert syntax.frame is None
+    assert not syntax.has_console
+    assert (syntax.filename, syntax.lineno) == ("<generated>", 1)
+    assert syntax.source == [(1, "total = (1,")]
+    assert syntax.columns == (8, 9)
+    with pytest.raises(LookupError, match="no console"):
+        syntax.console_namespace()
+
+
+def test_app_that_failed_to_load_shows_the_same_frames_each_time(tmp_path: t.Any) -> None:
+    broken = tmp_path / "broken_app.py"
+    broken.write_text("from kolben import Kolben\napp = Kolben(__name__)\nif True\n", "utf-8")
+    try:
+        runpy.run_path(str(broken))
+    except SyntaxError as exc:
+        error = exc
+    wrapped = DebuggedApplication(error_app(error), token=TOKEN)
+    client = Client(wrapped, TestResponse)
+    first = client.get("/").text
+    again = client.get("/").text
+    assert kd_frames(again) == kd_frames(first)
+    assert len(kd_frames(first)) == len(set(kd_frames(first)))
+    assert "if True" in first
+
+
 def test_library_frames_are_collapsed(app: Kolben, make_client: MakeClient) -> None:
     debugged(failing_app(app))
     text = make_client(app).get("/boom").text
@@ -279,7 +431,7 @@ def test_console_needs_the_token(app: Kolben, make_client: MakeClient) -> None:
 
     result = post(client, "/eval", {**code, "code": "items[0] + 41"}, page.csrf)
     assert result.status_code == 200
-    assert result.json == {"output": "42\n", "error": False}
+    assert result.json == {"output": "42\n", "error": False, "more": False}
     # A page loaded with the cookie starts unlocked.
     assert Page(client.get("/boom")).unlocked
 
@@ -296,9 +448,9 @@ def test_console_runs_statements_and_keeps_names(app: Kolben, make_client: MakeC
         assert response.status_code == 200
         return t.cast(dict[str, t.Any], response.json)
 
-    assert run("total = sum(items)") == {"output": "", "error": False}
+    assert run("total = sum(items)") == {"output": "", "error": False, "more": False}
     assert run("print('total is', total)")["output"] == "total is 6\n"
-    assert run("for i in items:\n    print(i)")["output"] == "1\n2\n3\n"
+    assert run("for i in items:\n    print(i)\n")["output"] == "1\n2\n3\n"
     assert run("label")["output"] == "'the <b>list</b>'\n"  # JSON: the page inserts text
     assert run("None")["output"] == ""
     failed = run("1 / 0")
@@ -307,6 +459,96 @@ def test_console_runs_statements_and_keeps_names(app: Kolben, make_client: MakeC
     assert "console.py" not in failed["output"]
     assert run("raise SystemExit(3)")["error"] is True  # the server survives
     assert run("items")["output"] == "[1, 2, 3]\n"
+
+
+def console_runner(client: KolbenClient, page: Page) -> Callable[[str], dict[str, t.Any]]:
+    """Send a console buffer to the page's innermost user frame; the JSON answer."""
+
+    def run(source: str) -> dict[str, t.Any]:
+        code = {"traceback": page.tb, "frame": page.user_frame, "code": source}
+        response = post(client, "/eval", code, page.csrf)
+        assert response.status_code == 200, response.text
+        return t.cast(dict[str, t.Any], response.json)
+
+    return run
+
+
+def test_console_echoes_expression_statements_like_the_repl(
+    app: Kolben, make_client: MakeClient
+) -> None:
+    debugged(failing_app(app))
+    client = make_client(app)
+    page = Page(client.get("/boom"))
+    unlock(client, page)
+    run = console_runner(client, page)
+
+    import os
+
+    # The value of the last expression statement, after other statements.
+    assert run("import os; os.getcwd()")["output"] == repr(os.getcwd()) + "\n"
+    # Every expression statement is echoed, None is not, as the REPL does.
+    assert run("n = 1; n; None; n + 1")["output"] == "1\n2\n"
+    assert run("for i in items: i\n")["output"] == "1\n2\n3\n"
+    assert run("print('x'); len(items)")["output"] == "x\n3\n"
+    assert run("_")["output"] == "3\n"
+    assert run("n = 5")["output"] == ""
+
+
+def test_console_continues_unfinished_input(app: Kolben, make_client: MakeClient) -> None:
+    debugged(failing_app(app))
+    client = make_client(app)
+    page = Page(client.get("/boom"))
+    unlock(client, page)
+    run = console_runner(client, page)
+    more = {"output": "", "error": False, "more": True}
+
+    # A block: more lines until an empty one, then it runs once.
+    assert run("total = 0") == {"output": "", "error": False, "more": False}
+    assert run("for i in items:") == more
+    assert run("for i in items:\n    total += i") == more
+    assert run("total")["output"] == "0\n"  # the unfinished block did not run
+    assert run("for i in items:\n    total += i\n") == {"output": "", "error": False, "more": False}
+    assert run("total")["output"] == "6\n"
+    # An empty line that kept the indentation ends the block too.
+    assert run("if total:\n    total\n    ")["output"] == "6\n"
+    # A function definition, a backslash, an open bracket.
+    assert run("def double(x):") == more
+    assert run("def double(x):\n    return 2 * x") == more
+    assert run("def double(x):\n    return 2 * x\n")["more"] is False
+    assert run("double(total)")["output"] == "12\n"
+    assert run("double(1) + \\") == more
+    assert run("double(1) + \\\n1")["output"] == "3\n"
+    assert run("[double(1),") == more
+    assert run("[double(1),\n double(2)]")["output"] == "[2, 4]\n"
+    # Several statements (pasted): more until an empty line, then all run.
+    assert run("a = 1\nb = 2") == more
+    assert run("a = 1\nb = 2\n") == {"output": "", "error": False, "more": False}
+    assert run("a + b")["output"] == "3\n"
+    # A syntax error needs no more lines: it is reported as the REPL does.
+    failed = run("def broken(:")
+    assert failed["error"] is True
+    assert failed["more"] is False
+    assert "SyntaxError" in failed["output"]
+    assert "Traceback" not in failed["output"]
+    assert "^" in failed["output"]
+
+
+def test_console_continuation_requests_are_checked(
+    app: Kolben, make_client: MakeClient
+) -> None:
+    debugged(failing_app(app))
+    client = make_client(app)
+    page = Page(client.get("/boom"))
+    code = {"traceback": page.tb, "frame": page.user_frame, "code": "for i in items:"}
+    # Locked: even a line that would only ask for more is refused.
+    assert post(client, "/eval", code, page.csrf).status_code == 403
+    unlock(client, page)
+    assert post(client, "/eval", code, None).status_code == 403  # no CSRF token
+    assert post(client, "/eval", code, page.csrf, Host="evil.example").status_code == 400
+    assert post(client, "/eval", code, page.csrf).json["more"] is True
+    # The buffer travels whole with each line, so the body limit bounds it.
+    huge = {**code, "code": "for i in items:\n" + "    i\n" * 20_000}
+    assert post(client, "/eval", huge, page.csrf).status_code == 413
 
 
 def test_console_unknown_traceback_or_frame(app: Kolben, make_client: MakeClient) -> None:
@@ -579,6 +821,9 @@ def test_console_output_does_not_leak_into_other_prints(
     assert run_in_frame(frame, "x += 1").output == ""
     assert run_in_frame(frame, "x").output == "6\n"
     assert run_in_frame(frame, "_").output == "6\n"
+    # Outside a console command the display hook does what it did before.
+    sys.displayhook(7)
+    assert capsys.readouterr().out == "7\n"
 
 
 def test_safe_repr() -> None:

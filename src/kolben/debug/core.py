@@ -6,7 +6,10 @@ the page's requests under ``/__debugger__/``:
 - ``POST /__debugger__/auth`` with ``{"token": ...}``: a correct token
   sets the unlock cookie;
 - ``POST /__debugger__/eval`` with ``{"traceback": id, "frame": n,
-  "code": ...}``: runs ``code`` in that frame and returns its output.
+  "code": ...}``: ``code`` is the console's buffer (the lines typed since
+  the last complete statement); the answer is ``{"output", "error",
+  "more"}``, where ``more`` means the buffer is unfinished and nothing ran
+  (see :mod:`kolben.debug.console`).
 
 Both need the page's CSRF token in the ``X-Kolben-Debugger-CSRF`` header
 and a JSON body, and are refused for foreign Host, Origin or
@@ -214,5 +217,7 @@ class Debugger:
                 404,
                 {"error": "This traceback is gone (the server restarted); reload the page."},
             )
+        if not frame.has_console:
+            return _json(404, {"error": "This frame never ran: it has no console."})
         result = run_in_frame(frame, code)
-        return _json(200, {"output": result.output, "error": result.error})
+        return _json(200, {"output": result.output, "error": result.error, "more": result.more})

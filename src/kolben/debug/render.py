@@ -16,7 +16,7 @@ from importlib import resources
 
 from markupsafe import Markup, escape
 
-from .tbtools import ExceptionInfo, FrameInfo, Traceback
+from .tbtools import ExceptionInfo, FrameInfo, FrameRef, Traceback
 
 __all__ = ["content_security_policy", "make_nonce", "render_page"]
 
@@ -64,7 +64,10 @@ def _source(frame: FrameInfo) -> Markup:
         current = number == frame.lineno
         if current and frame.columns is not None:
             start, end = _char_columns(text, frame.columns)
-            code = Markup("{}<mark>{}</mark>{}").format(text[:start], text[start:end], text[end:])
+            # An empty span (a SyntaxError's caret past the end of the line)
+            # still needs something to mark.
+            marked = text[start:end] or " "
+            code = Markup("{}<mark>{}</mark>{}").format(text[:start], marked, text[end:])
         else:
             code = escape(text)
         css = "kd-line kd-current" if current else "kd-line"
@@ -100,6 +103,8 @@ def _locals(frame: FrameInfo) -> Markup:
 
 
 def _console(frame: FrameInfo) -> Markup:
+    if not frame.has_console:
+        return Markup("")
     return Markup(
         '<div class="kd-console" data-kd-frame="{id}">'
         '<pre class="kd-output" aria-live="polite"></pre>'
@@ -113,11 +118,20 @@ def _console(frame: FrameInfo) -> Markup:
 
 def _frame(frame: FrameInfo, evalex: bool) -> Markup:
     css = "kd-frame kd-library" if frame.is_library else "kd-frame kd-user"
+    if not frame.has_console:
+        css += " kd-syntax"
     badge = Markup('<span class="kd-badge">library</span>') if frame.is_library else Markup("")
+    if frame.function:
+        func = Markup(', in <span class="kd-func">{}</span>').format(frame.function)
+    else:
+        func = Markup("")  # a SyntaxError's line: Python names no function either
+    if frame.reraised:
+        lines = ", ".join(str(number) for number in frame.reraised)
+        badge += Markup(' <span class="kd-reraised">re-raised at line {}</span>').format(lines)
     return Markup(
-        '<details class="{css}" data-kd-frame="{id}"{open}>'
+        '<details class="{css}" data-kd-frame="{id}" id="kd-frame-{id}"{open}>'
         '<summary><span class="kd-file">{file}</span>, line <span class="kd-lineno-ref">{line}'
-        '</span>, in <span class="kd-func">{func}</span> {badge}</summary>'
+        "</span>{func} {badge}</summary>"
         "{source}{locals}{console}</details>"
     ).format(
         css=css,
@@ -125,7 +139,7 @@ def _frame(frame: FrameInfo, evalex: bool) -> Markup:
         open=Markup("") if frame.is_library else Markup(" open"),
         file=frame.filename,
         line=frame.lineno,
-        func=frame.function,
+        func=func,
         badge=badge,
         source=_source(frame),
         locals=_locals(frame),
@@ -133,8 +147,30 @@ def _frame(frame: FrameInfo, evalex: bool) -> Markup:
     )
 
 
+def _reference(ref: FrameRef) -> Markup:
+    """A frame listed under a later exception: where this one passed, and a link."""
+    target = ref.target
+    return Markup(
+        '<div class="kd-frame-ref"><span class="kd-ref-file">{file}</span>, line {line},'
+        ' in <span class="kd-ref-func">{func}</span>'
+        ' <a href="#kd-frame-{id}" data-kd-target="{id}">listed below</a>'
+        "{source}</div>"
+    ).format(
+        file=target.filename,
+        line=ref.lineno,
+        func=target.function,
+        id=target.id,
+        source=Markup('<pre class="kd-ref-line"><code>{}</code></pre>').format(ref.line)
+        if ref.line
+        else Markup(""),
+    )
+
+
 def _exception(info: ExceptionInfo, evalex: bool) -> Markup:
-    frames = Markup("").join(_frame(frame, evalex) for frame in info.frames)
+    frames = Markup("").join(
+        _frame(entry, evalex) if isinstance(entry, FrameInfo) else _reference(entry)
+        for entry in info.entries
+    )
     lead = _LEADS.get(info.leads_with)
     return Markup(
         '<section class="kd-exception"><h2>Traceback <small>(most recent call last)</small></h2>'

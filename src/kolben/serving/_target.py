@@ -41,9 +41,12 @@ def error_app(exc: BaseException) -> Callable[..., t.Any]:
     """A WSGI app that raises ``exc`` on every request, so the error that
     stopped the real app from loading shows in the browser (and in the
     debugger, in debug mode) until the next change fixes it."""
+    # Raised with the traceback of the failed load each time: a plain
+    # ``raise exc`` would add this frame once more on every request.
+    load_traceback = exc.__traceback__
 
     def app(environ: t.Any, start_response: t.Any) -> t.Any:
-        raise exc
+        raise exc.with_traceback(load_traceback)
 
     return app
 
