@@ -55,6 +55,7 @@ from .clibase import (
     pass_script_info,
     with_appcontext,
 )
+from .compat import install_from_env
 from .globals import _cv_app
 from .helpers import get_debug_flag
 
@@ -324,5 +325,10 @@ Name the app with '--app' (or KOLBEN_APP); debug mode with '--debug'.
 
 
 def main() -> None:
-    """The ``kolben`` console script."""
+    """The ``kolben`` console script.
+
+    With ``KOLBEN_FLASK_COMPAT=1`` in the environment, Flask compatibility
+    mode (:mod:`kolben.compat`) is turned on before the app is loaded.
+    """
+    install_from_env()
     cli.main()

@@ -606,8 +606,15 @@ class KolbenClient(Client):
 
     application: Kolben
 
-    def __init__(self, *args: t.Any, interface: str = "wsgi", **kwargs: t.Any) -> None:
+    #: The interface used when ``interface`` is not given: ``"wsgi"``, or
+    #: ``"asgi"`` to run a whole test suite over ASGI (the ``kolben.compat``
+    #: pytest plugin's ``--kolben-interface`` sets it).
+    default_interface: t.ClassVar[str] = "wsgi"
+
+    def __init__(self, *args: t.Any, interface: str | None = None, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        if interface is None:
+            interface = self.default_interface
         if interface not in ("wsgi", "asgi"):
             raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
         #: The interface requests go through: ``"wsgi"`` or ``"asgi"``.
