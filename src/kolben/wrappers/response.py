@@ -27,17 +27,17 @@ __all__ = ["Response", "get_content_type"]
 _CHARSET_TYPES = frozenset(
     {"application/ecmascript", "application/javascript", "application/xml", "application/xml-dtd"}
 )
-_ENTITY_HEADERS = frozenset(
+# The headers describing a body that a 304 drops. RFC 9110 section 15.4.5:
+# a 304 still sends Content-Location and Expires (as Werkzeug keeps them);
+# Content-Length may stay as the 200's value (section 8.6).
+_NOT_MODIFIED_DROPS = frozenset(
     {
         "allow",
         "content-encoding",
         "content-language",
-        "content-length",
-        "content-location",
         "content-md5",
         "content-range",
         "content-type",
-        "expires",
         "last-modified",
     }
 )
@@ -446,10 +446,11 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
         if location is not None and not location.isascii():
             headers["Location"] = iri_to_uri(location)
         status = self._status_code
-        if status in (304, 412):
-            for key in [k for k, _ in headers._list if k.lower() in _ENTITY_HEADERS]:
-                if key.lower() != "content-length" or status == 412:
-                    headers.remove(key)
+        if status == 304:
+            # Only a 304 loses its body headers: a 412 (or any other status)
+            # carries the body it has, so its Content-Type stays.
+            for key in [k for k, _ in headers._list if k.lower() in _NOT_MODIFIED_DROPS]:
+                headers.remove(key)
         if status == 204 or 100 <= status < 200:
             # RFC 9110 section 8.6: never a Content-Length on 1xx and 204.
             headers.remove("Content-Length")
