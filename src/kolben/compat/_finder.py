@@ -119,8 +119,13 @@ class CompatFinder(importlib.abc.MetaPathFinder):
                 f" version of Kolben does not have; see {PORTING}.",
                 name=fullname,
             ) from exc
+        # The origin is the Kolben file: runpy (``python -m flask``) and
+        # tracebacks show where the code really is.
         return importlib.machinery.ModuleSpec(
-            fullname, AliasLoader(module), is_package=hasattr(module, "__path__")
+            fullname,
+            AliasLoader(module),
+            origin=getattr(module, "__file__", None),
+            is_package=hasattr(module, "__path__"),
         )
 
     def find_distributions(

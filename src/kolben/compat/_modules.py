@@ -8,10 +8,12 @@ finder reads it, and so do the documentation and the inventory test.
 from __future__ import annotations
 
 #: Flask/Werkzeug module name -> the Kolben module imported in its place.
-#: ``import flask.json`` gives the very module object ``kolben.json``. The
-#: roots (and ``werkzeug.sansio``, whose Werkzeug contents are spread over
-#: ``kolben.wrappers``) are small shims in ``kolben.compat`` that re-export
-#: Kolben's objects under Flask's and Werkzeug's names.
+#: ``import flask.json`` gives the very module object ``kolben.json``. Where
+#: no Kolben module has the same contents, a small shim in ``kolben.compat``
+#: re-exports Kolben's objects under Flask's and Werkzeug's names: the two
+#: roots, ``werkzeug.sansio`` (its Werkzeug contents are spread over
+#: ``kolben.wrappers``), ``werkzeug._internal`` (the one private helper
+#: extensions call) and ``werkzeug.user_agent``.
 MODULES: dict[str, str] = {
     # Flask 3.1
     "flask": "kolben.compat._flask",
@@ -41,6 +43,7 @@ MODULES: dict[str, str] = {
     "flask.wrappers": "kolben.wrappers",
     # Werkzeug 3.1
     "werkzeug": "kolben.compat._werkzeug",
+    "werkzeug._internal": "kolben.compat._werkzeug_internal",
     "werkzeug.datastructures": "kolben.datastructures",
     "werkzeug.datastructures.accept": "kolben.datastructures.accept",
     "werkzeug.datastructures.auth": "kolben.datastructures.auth",
@@ -74,6 +77,7 @@ MODULES: dict[str, str] = {
     "werkzeug.serving": "kolben.serving",
     "werkzeug.test": "kolben.testing",
     "werkzeug.urls": "kolben.urls",
+    "werkzeug.user_agent": "kolben.compat._werkzeug_user_agent",
     "werkzeug.utils": "kolben.utils",
     "werkzeug.wrappers": "kolben.wrappers",
     "werkzeug.wrappers.request": "kolben.wrappers.request",
@@ -84,7 +88,6 @@ MODULES: dict[str, str] = {
 #: Flask/Werkzeug modules Kolben deliberately does not provide, with what to
 #: use instead; importing one raises ImportError with this hint.
 NOT_PROVIDED: dict[str, str] = {
-    "werkzeug._internal": "Werkzeug's private helpers have no counterpart",
     "werkzeug._reloader": "`kolben run --reload` watches files with watchfiles",
     "werkzeug.datastructures.csp": "Kolben has no Content-Security-Policy header object",
     "werkzeug.datastructures.mixins": "Kolben's data structures do not share Werkzeug's mixins",
@@ -96,7 +99,6 @@ NOT_PROVIDED: dict[str, str] = {
     "werkzeug.sansio.multipart": "Kolben's form parser is kolben.formparser",
     "werkzeug.sansio.utils": "the helpers live in kolben.urls and kolben.http",
     "werkzeug.testapp": "Kolben has no test application",
-    "werkzeug.user_agent": "read request.user_agent.string, or parse it with a library",
 }
 
 #: The release of each distribution whose public API Kolben provides:
@@ -133,9 +135,11 @@ ROOT_ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "serving",
         "test",
         "urls",
+        "user_agent",
         "utils",
         "wrappers",
         "wsgi",
+        "_internal",
     ),
 }
 
