@@ -21,6 +21,14 @@ from conftest import REBIND_HOST
 from servers import ROOT, Server
 
 DOCS_SCREENSHOT = ROOT / "docs" / "img" / "debugger.png"
+#: Where to save pictures of the console to look at (KOLBEN_SCREENSHOT_DIR=...).
+SCREENSHOTS = os.environ.get("KOLBEN_SCREENSHOT_DIR")
+
+
+def look_at(page: Page, name: str) -> None:
+    """Save a picture of the viewport when KOLBEN_SCREENSHOT_DIR is set."""
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / name))
 FAILING = "/orders/2/unit-price"
 
 
@@ -139,6 +147,107 @@ def test_traceback_token_and_console(
     page.reload()
     expect(page.locator("#kd-unlock")).to_be_hidden()
     expect(user_console(page).locator(".kd-input")).to_be_enabled()
+
+
+def enter(console: t.Any, text: str | None = None) -> None:
+    """Type ``text`` (or keep what is there) and press Enter; wait for the answer."""
+    field = console.locator(".kd-input")
+    if text is not None:
+        field.fill(text)
+    field.press("Enter")
+    # The field is read-only while the server answers.
+    expect(field).to_be_editable(timeout=10_000)
+
+
+def test_console_behaves_like_the_repl(demo: DebugServer, page: Page) -> None:
+    page.goto(demo.url + FAILING)
+    unlock(page, demo.token)
+    console = user_console(page)
+    prompt, field, output = (
+        console.locator(".kd-prompt"),
+        console.locator(".kd-input"),
+        console.locator(".kd-output"),
+    )
+
+    # The value of the last expression statement is shown.
+    enter(console, "import os; os.getcwd()")
+    expect(output).to_have_text(f">>> import os; os.getcwd()\n{str(ROOT)!r}\n")
+
+    # A block asks for more lines, indented for you, and runs on an empty line.
+    enter(console, "for key in sorted(order):")
+    expect(prompt).to_have_text("...")
+    expect(field).to_have_value("    ")
+    enter(console, "    print(key, end=' ')")
+    expect(prompt).to_have_text("...")
+    assert "item price quantity" not in (output.text_content() or "")  # nothing ran yet
+    enter(console)  # the empty line (it kept the indentation)
+    expect(prompt).to_have_text(">>>")
+    expect(output).to_contain_text(
+        ">>> for key in sorted(order):\n...     print(key, end=' ')\n...     \n"
+        "item price quantity "
+    )
+
+    # An open bracket continues too; Escape drops an unfinished statement.
+    enter(console, "[order['item'],")
+    expect(prompt).to_have_text("...")
+    # Output that did not end its line does not run into the next prompt.
+    expect(output).to_contain_text("item price quantity \n>>> [order['item'],\n")
+    enter(console, " order['price']]")
+    expect(output).to_contain_text("['Beaker', 4.0]\n")
+    enter(console, "if total:")
+    expect(prompt).to_have_text("...")
+    field.press("Escape")
+    expect(prompt).to_have_text(">>>")
+    expect(output).to_contain_text("KeyboardInterrupt")
+    enter(console, "order['quantity']")
+    expect(output).to_contain_text(">>> order['quantity']\n0\n")
+
+    console.scroll_into_view_if_needed()
+    look_at(page, "debugger-console.png")
+
+
+BROKEN_APP = """
+from kolben import Kolben
+
+app = Kolben(__name__)
+
+
+@app.route("/")
+def index():
+    return "version {version}"
+"""
+
+
+def test_syntax_error_page_shows_the_line(
+    page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("syntax")
+    module = folder / "live_app.py"
+    module.write_text(BROKEN_APP.format(version=1), "utf-8")
+    # The reloader is on (--debug): a module broken by an edit shows its error.
+    with Server(["--app", "live_app", "run", "--debug"], cwd=folder) as server:
+        debug = DebugServer(server)
+        server.wait_for_body("/", b"version 1")
+        time.sleep(0.3)  # the watcher's start and the file's timestamp
+        module.write_text(
+            BROKEN_APP.format(version=2).replace("def index():", "def index(:"), "utf-8"
+        )
+        server.wait_for_body("/", b"SyntaxError", timeout=30)
+        page.goto(debug.url + "/")
+        expect(page.locator("h1.kd-type")).to_have_text("SyntaxError")
+        frame = page.locator(".kd-frame.kd-syntax")
+        expect(frame).to_have_count(1)
+        expect(frame.locator("summary")).to_have_text(re.compile(r"live_app\.py, line 8\s*$"))
+        expect(frame.locator(".kd-current")).to_have_text(re.compile(r"8\s*def index\(:"))
+        expect(frame.locator(".kd-current mark")).to_have_text(":")
+        expect(frame.locator(".kd-caret")).to_have_text(re.compile(r"^ {10}\^$"))
+        assert frame.locator(".kd-console").count() == 0
+        frame.scroll_into_view_if_needed()
+        look_at(page, "debugger-syntax.png")
+
+        time.sleep(0.3)
+        module.write_text(BROKEN_APP.format(version=3), "utf-8")
+        server.wait_for_body("/", b"version 3", timeout=30)
 
 
 def test_copy_and_library_frames(demo: DebugServer, page: Page, context: BrowserContext) -> None:

@@ -76,9 +76,22 @@ def _source(frame: FrameInfo) -> Markup:
                 css, number, code
             )
         )
+        if current and frame.columns is not None and not frame.has_console:
+            rows.append(_caret_row(text, frame.columns))
     if not rows:
         return Markup('<p class="kd-nosource">Source not available.</p>')
     return Markup('<pre class="kd-source"><code>{}</code></pre>').format(Markup("").join(rows))
+
+
+def _caret_row(text: str, columns: tuple[int, int]) -> Markup:
+    """The ``^`` line Python prints under the line a SyntaxError points at."""
+    start, end = _char_columns(text, columns)
+    # Tabs keep their width, everything else becomes a space.
+    lead = "".join(char if char == "\t" else " " for char in text[:start])
+    return Markup(
+        '<span class="kd-line kd-caret" aria-hidden="true"><span class="kd-lineno"></span>'
+        "{}{}</span>"
+    ).format(lead, "^" * max(1, end - start))
 
 
 def _char_columns(text: str, columns: tuple[int, int]) -> tuple[int, int]:

@@ -53,7 +53,7 @@
     for (var i = 0; i < inputs.length; i++) {
       inputs[i].disabled = !unlocked;
       inputs[i].placeholder = unlocked
-        ? "Python code, run in this frame (Enter runs, Shift+Enter adds a line)"
+        ? "Python code, run in this frame (Enter runs, Shift+Enter adds a line, Esc drops a \"...\" block)"
         : "Unlock the consoles to run Python here";
     }
   }
@@ -80,10 +80,32 @@
   // -- the consoles ----------------------------------------------------------
 
   function appendOutput(output, text, className) {
+    // Output that did not end its line (print(x, end="")) must not run
+    // into the next prompt.
+    var before = output.textContent;
+    if (className === "kd-in" && before && before.charAt(before.length - 1) !== "\n") {
+      text = "\n" + text;
+    }
     var span = document.createElement("span");
     if (className) { span.className = className; }
     span.textContent = text;
     output.appendChild(span);
+  }
+
+  // The buffer of an unfinished statement (after "for x in y:", an open
+  // bracket...) lives here, in the page, not on the server: each Enter sends
+  // the whole buffer, and the server only says whether it is complete (it
+  // runs it) or needs more lines (it runs nothing). So the server keeps no
+  // state per console that could grow, go stale or be shared by two tabs
+  // showing the same traceback; every line goes through the same token,
+  // CSRF and Host checks; and the buffer is bounded by the request size
+  // limit (and by MAX_BUFFER below, to say so before sending).
+  var MAX_BUFFER = 60000;
+
+  function indentAfter(source) {
+    var last = source.split("\n").pop();
+    var indent = /^[ \t]*/.exec(last)[0];
+    return /:\s*(#.*)?$/.test(last) ? indent + "    " : indent;
   }
 
   function setUpConsole(consoleElement) {
@@ -91,26 +113,62 @@
     var output = consoleElement.querySelector(".kd-output");
     var form = consoleElement.querySelector(".kd-console-form");
     var input = consoleElement.querySelector(".kd-input");
+    var prompt = consoleElement.querySelector(".kd-prompt");
     var history = [];
     var position = 0;
+    var buffer = null;  // null: no unfinished statement
+    var busy = false;
+
+    function setBuffer(value) {
+      buffer = value;
+      prompt.textContent = buffer === null ? ">>>" : "...";
+      consoleElement.classList.toggle("kd-more", buffer !== null);
+    }
+
+    function finish() {
+      busy = false;
+      input.readOnly = false;
+      output.scrollTop = output.scrollHeight;
+    }
 
     function run() {
       var code = input.value;
-      if (!code.trim()) { return; }
-      history.push(code);
+      if (busy) { return; }
+      // An empty line ends a block; with no block open it does nothing.
+      if (buffer === null && !code.trim()) { return; }
+      var source = buffer === null ? code : buffer + "\n" + code;
+      var first = buffer === null ? ">>> " : "... ";
+      if (code.trim()) {
+        history.push(code);
+      }
       position = history.length;
       input.value = "";
-      appendOutput(output, ">>> " + code.replace(/\n/g, "\n... ") + "\n", "kd-in");
-      post("/eval", { traceback: tracebackId, frame: frameId, code: code }).then(function (data) {
+      appendOutput(output, first + code.replace(/\n/g, "\n... ") + "\n", "kd-in");
+      if (source.length > MAX_BUFFER) {
+        setBuffer(null);
+        appendOutput(output, "The statement is too long for the console (over " +
+          MAX_BUFFER + " characters); it was dropped.\n", "kd-err");
+        return;
+      }
+      busy = true;
+      input.readOnly = true;
+      post("/eval", { traceback: tracebackId, frame: frameId, code: source }).then(function (data) {
         if (data.status === 200) {
+          if (data.more) {
+            setBuffer(source);
+            input.value = indentAfter(source);
+          } else {
+            setBuffer(null);
+          }
           if (data.output) {
             appendOutput(output, data.output, data.error ? "kd-err" : "");
           }
         } else {
+          setBuffer(null);
           appendOutput(output, (data.error || "Refused.") + "\n", "kd-err");
           if (data.locked) { setUnlocked(false); }
         }
-        output.scrollTop = output.scrollHeight;
+        finish();
       });
     }
 
@@ -122,6 +180,12 @@
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
         run();
+      } else if (event.key === "Escape" && buffer !== null && !busy) {
+        // Python's Ctrl+C at a "..." prompt: drop the unfinished statement.
+        event.preventDefault();
+        setBuffer(null);
+        input.value = "";
+        appendOutput(output, "KeyboardInterrupt (the unfinished statement was dropped)\n", "kd-err");
       } else if (event.key === "ArrowUp" && input.value.indexOf("\n") < 0 && position > 0) {
         event.preventDefault();
         position -= 1;
@@ -171,6 +235,18 @@
       report(copyBySelection());
     }
   });
+
+  // -- frames shared by chained exceptions ----------------------------------
+
+  // An earlier exception links to a frame listed under a later one; a
+  // library frame is collapsed, so open it on the way.
+  var references = document.querySelectorAll(".kd-frame-ref a[data-kd-target]");
+  for (var r = 0; r < references.length; r++) {
+    references[r].addEventListener("click", function () {
+      var target = document.getElementById("kd-frame-" + this.getAttribute("data-kd-target"));
+      if (target) { target.open = true; }
+    });
+  }
 
   // -- library frames --------------------------------------------------------
 
