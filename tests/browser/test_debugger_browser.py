@@ -127,6 +127,10 @@ def test_traceback_token_and_console(
     console.locator(".kd-input").fill("1 / order['quantity']")
     console.locator(".kd-input").press("Enter")
     expect(console.locator(".kd-err").last).to_contain_text("ZeroDivisionError")
+    enter(console, "for key in sorted(order):")
+    enter(console, "    print(key, order[key])")
+    enter(console)
+    expect(console.locator(".kd-output")).to_contain_text("item Beaker\nprice 4.0\nquantity 0\n")
 
     cookies = {c["name"]: c for c in context.cookies()}
     cookie = cookies["__kolben_debugger"]
