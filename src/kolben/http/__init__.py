@@ -30,6 +30,18 @@ from .conditional import (
 )
 from .cookies import dump_cookie, parse_cookie
 from .dates import cookie_date, http_date, parse_date
+from .fields import (
+    COEP,
+    COOP,
+    dump_age,
+    is_byte_range_valid,
+    is_entity_header,
+    is_hop_by_hop_header,
+    parse_age,
+    parse_set_header,
+    remove_entity_headers,
+    remove_hop_by_hop_headers,
+)
 from .headers import (
     parse_accept_header,
     parse_authorization_header,
@@ -38,16 +50,23 @@ from .headers import (
 )
 
 __all__ = [
+    "COEP",
+    "COOP",
     "HTTP_STATUS_CODES",
     "MAX_RANGES",
     "cookie_date",
+    "dump_age",
     "dump_cookie",
     "dump_header",
     "dump_options_header",
     "generate_etag",
     "http_date",
+    "is_byte_range_valid",
+    "is_entity_header",
+    "is_hop_by_hop_header",
     "is_resource_modified",
     "parse_accept_header",
+    "parse_age",
     "parse_authorization_header",
     "parse_cache_control_header",
     "parse_content_range_header",
@@ -59,9 +78,12 @@ __all__ = [
     "parse_list_header",
     "parse_options_header",
     "parse_range_header",
+    "parse_set_header",
     "parse_www_authenticate_header",
     "quote_etag",
     "quote_header_value",
+    "remove_entity_headers",
+    "remove_hop_by_hop_headers",
     "unquote_etag",
     "unquote_header_value",
 ]
