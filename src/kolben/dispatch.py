@@ -24,11 +24,12 @@ from .exceptions import (
     InternalServerError,
     NotFound,
     WebsocketMismatch,
+    default_exceptions,
 )
 from .globals import _cv_app, _cv_request
 from .json.provider import JSONProvider
 from .routing import RequestPath, RequestRedirect, RoutingException
-from .scaffold import Scaffold
+from .scaffold import Scaffold, _foreign_http_code
 from .urlbuilding import URLBuildingMixin
 from .wrappers import Request, Response
 from .wrappers.response import get_content_type
@@ -69,6 +70,16 @@ _PIPELINE_METHODS = (
     "handle_exception",
     "ensure_sync",
 )
+
+
+def _is_http_error(e: BaseException) -> bool:
+    """Kolben's HTTPException, or another library's exception shaped like one.
+
+    Extensions raise Werkzeug's exceptions (Flask-WTF's CSRFError,
+    Flask-Limiter's RateLimitExceeded); they answer with their own response
+    and reach ``errorhandler(code)`` as in Flask, never a 500.
+    """
+    return isinstance(e, HTTPException) or _foreign_http_code(e) is not None
 
 
 def _quick_pop(plan: _Plan, ctx: RequestContext, app_ctx: AppContext) -> bool:
@@ -615,12 +626,17 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
-            elif isinstance(rv, (Response, HTTPException)) or callable(rv):
+            elif (
+                isinstance(rv, (Response, HTTPException))
+                or callable(rv)
+                or _foreign_http_code(rv) is not None
+            ):
                 environ = _cv_request.get().request.environ
-                if isinstance(rv, HTTPException):
+                if isinstance(rv, HTTPException) or _foreign_http_code(rv) is not None:
                     # Its own response keeps the body in memory with a
-                    # Content-Length, instead of running it as a WSGI app.
-                    rv = rv.get_response(environ)
+                    # Content-Length, instead of running it as a WSGI app
+                    # (another library's response is converted below).
+                    rv = t.cast(t.Any, rv).get_response(environ)
                 try:
                     rv = cls.force_type(t.cast(t.Any, rv), environ)
                 except TypeError as e:
@@ -653,6 +669,13 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         if not plan.error_handlers:
             return None
         exc_class, code = self._get_exc_class_and_code(type(e))
+        classes: tuple[type, ...] = exc_class.__mro__
+        if code is not None and not isinstance(e, HTTPException):
+            # Another library's HTTP exception: after its own classes, look
+            # it up as Kolben's exception for its code, so errorhandler(400)
+            # and errorhandler(HTTPException) catch it as they do in Flask.
+            native = default_exceptions.get(code, HTTPException).__mro__
+            classes = (*[c for c in classes if c not in native], *native)
         names = (*blueprints, None)
         for c in (code, None) if code is not None else (None,):
             for name in names:
@@ -662,7 +685,7 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 handler_map = scope.get(c)
                 if not handler_map:
                     continue
-                for cls in exc_class.__mro__:
+                for cls in classes:
                     handler = handler_map.get(cls)
                     if handler is not None:
                         return handler
@@ -676,7 +699,7 @@ class Dispatcher(URLBuildingMixin, Scaffold):
         if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
             return True
         if trap_bad_request:
-            return isinstance(e, HTTPException) and e.code == 400
+            return _is_http_error(e) and getattr(e, "code", None) == 400
         return False
 
     def handle_http_exception(self, e: HTTPException) -> HTTPException | ResponseReturnValue:
@@ -697,8 +720,8 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
             e.show_exception = True
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return self.handle_http_exception(e)
+        if _is_http_error(e) and not self.trap_http_exception(e):
+            return self.handle_http_exception(t.cast(HTTPException, e))
         request = _cv_request.get().request
         handler = self._find_error_handler(e, request.blueprints)
         if handler is None:

@@ -36,7 +36,7 @@ from .asgi import (
     send_response,
 )
 from .ctx import AppContext, RequestContext
-from .dispatch import Dispatcher, _is_stock, _Plan, _quick_pop
+from .dispatch import Dispatcher, _is_http_error, _is_stock, _Plan, _quick_pop
 from .exceptions import BadRequestKeyError, HTTPException, InternalServerError, NotFound
 from .globals import _cv_app, _cv_request
 from .routing import RoutingException
@@ -402,8 +402,8 @@ class AsyncDispatcher(Dispatcher):
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
             e.show_exception = True
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            if e.code is None or isinstance(e, RoutingException):
+        if _is_http_error(e) and not self.trap_http_exception(e):
+            if getattr(e, "code", None) is None or isinstance(e, RoutingException):
                 return e
             handler = self._find_error_handler(e, _cv_request.get().request.blueprints)
             if handler is None:
@@ -537,8 +537,10 @@ class AsyncDispatcher(Dispatcher):
     async def _websocket_error(self, websocket: WebSocket, e: Exception) -> None:
         if isinstance(e, (WebSocketDisconnect, WebSocketClosed)):
             return  # the client left; the view's own teardown already ran
-        if isinstance(e, HTTPException):
-            await websocket.close(1008 if (e.code or 500) < 500 else 1011, e.name[:120])
+        if _is_http_error(e):
+            code = getattr(e, "code", None) or 500
+            name = str(getattr(e, "name", "") or "HTTP error")
+            await websocket.close(1008 if code < 500 else 1011, name[:120])
             return
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:

@@ -126,6 +126,21 @@ def _endpoint_from_view_func(view_func: Callable[..., t.Any] | None) -> str:
     return view_func.__name__
 
 
+def _foreign_http_code(obj: object) -> int | None:
+    """The status code of another library's HTTP exception, else None.
+
+    Werkzeug's exceptions (which Flask extensions raise) are not Kolben's
+    :class:`~kolben.exceptions.HTTPException`, but they carry an int
+    ``code`` and a ``get_response`` method; ``obj`` is such an exception or
+    its class. Kolben's own exceptions give None here.
+    """
+    if isinstance(obj, HTTPException) or (isinstance(obj, type) and issubclass(obj, HTTPException)):
+        return None
+    code = getattr(obj, "code", None)
+    if type(code) is int and callable(getattr(obj, "get_response", None)):
+        return code
+    return None
+
 class Scaffold:
     """The registration surface shared by :class:`~kolben.Kolben` and blueprints."""
 
@@ -407,4 +422,6 @@ class Scaffold:
             )
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
-        return exc_class, None
+        # Another library's HTTP exception (a Werkzeug one raised by an
+        # extension, e.g. Flask-WTF's CSRFError) files under its code too.
+        return exc_class, _foreign_http_code(exc_class)
