@@ -120,6 +120,7 @@ PUBLIC_MODULES = [
     "blueprints",
     "cli",
     "clibase",
+    "compat",
     "config",
     "ctx",
     "datastructures",
