@@ -457,6 +457,7 @@ def test_console_runs_statements_and_keeps_names(app: Kolben, make_client: MakeC
     assert failed["error"] is True
     assert "ZeroDivisionError: division by zero" in failed["output"]
     assert "console.py" not in failed["output"]
+    assert "\n    1 / 0\n" in failed["output"]  # the line typed, as Python 3.13's prompt shows
     assert run("raise SystemExit(3)")["error"] is True  # the server survives
     assert run("items")["output"] == "[1, 2, 3]\n"
 

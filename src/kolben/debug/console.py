@@ -27,12 +27,15 @@ import ast
 import codeop
 import contextvars
 import io
+import itertools
+import linecache
 import sys
 import threading
 import traceback
 import types
 import typing as t
 import warnings
+from collections import deque
 
 from .tbtools import FrameInfo, safe_repr
 
@@ -40,8 +43,13 @@ __all__ = ["ConsoleResult", "needs_more", "run_in_frame"]
 
 #: Longest output a command may return, in characters.
 MAX_OUTPUT = 100_000
-#: The file name console code runs under (it shows in its tracebacks).
+#: The file name console input is checked under.
 FILENAME = "<debugger>"
+#: Console inputs whose source tracebacks can still show (the oldest is forgotten).
+MAX_REMEMBERED_INPUTS = 100
+
+_input_numbers = itertools.count(1)
+_remembered: deque[str] = deque()
 
 
 class _Capture(t.NamedTuple):
@@ -166,7 +174,7 @@ def run_in_frame(frame: FrameInfo, source: str) -> ConsoleResult:
     error = False
     try:
         try:
-            code = _compile(_strip_final_indent(source))
+            code = _compile(_strip_final_indent(source), _remember(source))
         except (SyntaxError, OverflowError, ValueError) as exc:
             error = True
             # As the prompt shows it: the line and the caret, no traceback.
@@ -182,11 +190,23 @@ def run_in_frame(frame: FrameInfo, source: str) -> ConsoleResult:
     return ConsoleResult(_clip(buffer.getvalue()), error)
 
 
-def _compile(source: str) -> types.CodeType:
+def _remember(source: str) -> str:
+    """A file name for ``source``, whose lines tracebacks can then show (as
+    Python 3.13's prompt does with ``<python-input-N>``)."""
+    name = f"<debugger input {next(_input_numbers)}>"
+    with _install_lock:
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        _remembered.append(name)
+        while len(_remembered) > MAX_REMEMBERED_INPUTS:
+            linecache.cache.pop(_remembered.popleft(), None)
+    return name
+
+
+def _compile(source: str, filename: str) -> types.CodeType:
     """All statements of ``source``, compiled in ``"single"`` mode (which
     takes one statement from a compiler string, but any number as a tree)."""
-    tree = ast.parse(source, FILENAME, "exec")
-    return compile(ast.Interactive(body=tree.body), FILENAME, "single")
+    tree = ast.parse(source, filename, "exec")
+    return compile(ast.Interactive(body=tree.body), filename, "single")
 
 
 def _report(exc: BaseException) -> str:
