@@ -17,7 +17,9 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.metadata
+import opcode
 import os
+import sys
 import types
 import typing as t
 from collections.abc import Iterator, Sequence
@@ -41,6 +43,32 @@ def not_provided(fullname: str) -> ModuleNotFoundError:
         f" provide it{f' ({hint})' if hint else ''}; see {PORTING}."
     )
     return ModuleNotFoundError(message, name=fullname)
+
+
+_IMPORT_FROM = opcode.opmap["IMPORT_FROM"]
+
+
+def missing_name(module: str, name: str) -> ImportError | AttributeError:
+    """The error for a name the ``flask``/``werkzeug`` shim ``module`` lacks.
+
+    Called from the shim's ``__getattr__``: for ``from flask import name``
+    it is an ImportError that says why (Python would only say "cannot import
+    name"); for ``flask.name``, ``hasattr`` and ``getattr`` with a default,
+    the AttributeError they expect.
+    """
+    why = (
+        f"Kolben's Flask compatibility mode does not provide it (it provides the"
+        f" public names of Flask {VERSIONS['flask']} and Werkzeug {VERSIONS['werkzeug']});"
+        f" see {PORTING}"
+    )
+    try:
+        # The frame that asked: the shim's __getattr__ is one level up.
+        frame = sys._getframe(2)
+    except ValueError:  # pragma: no cover - called from the top of a thread
+        frame = None
+    if frame is not None and frame.f_code.co_code[frame.f_lasti] == _IMPORT_FROM:
+        return ImportError(f"cannot import name {name!r} from {module!r}: {why}", name=module)
+    return AttributeError(f"module {module!r} has no attribute {name!r}: {why}")
 
 
 class AliasLoader(importlib.abc.Loader):

@@ -50,6 +50,7 @@ from ..templating import (
     stream_template_string,
 )
 from ..wrappers import Request, Response
+from ._finder import missing_name
 from ._modules import MODULES, ROOT_ATTRIBUTES, VERSIONS
 
 # Imported as a package: ``flask.json``, ``flask.cli``, ... are found by
@@ -112,7 +113,4 @@ def __getattr__(name: str) -> t.Any:
     if name in ROOT_ATTRIBUTES["flask"]:
         # Flask's __init__ imports these submodules; Kolben's are loaded lazily.
         return importlib.import_module(MODULES[f"flask.{name}"])
-    raise AttributeError(
-        f"module 'flask' has no attribute {name!r} (Kolben's Flask compatibility mode"
-        " provides Flask 3.1's public names; see docs/porting.md)"
-    )
+    raise missing_name("flask", name)

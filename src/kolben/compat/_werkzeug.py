@@ -8,6 +8,7 @@ import typing as t
 
 from ..testing import Client
 from ..wrappers import Request, Response
+from ._finder import missing_name
 from ._modules import MODULES, ROOT_ATTRIBUTES
 
 # Imported as a package: ``werkzeug.exceptions``, ... are found by Kolben's
@@ -31,7 +32,4 @@ def __getattr__(name: str) -> t.Any:
             "module 'werkzeug' has no attribute '__version__' (Werkzeug 3.1 removed it);"
             " use importlib.metadata.version('werkzeug')"
         )
-    raise AttributeError(
-        f"module 'werkzeug' has no attribute {name!r} (Kolben's Flask compatibility"
-        " mode provides Werkzeug 3.1's public names; see docs/porting.md)"
-    )
+    raise missing_name("werkzeug", name)
