@@ -502,7 +502,7 @@ def test_debugger_over_a_socket(tmp_path: Path, interface: str) -> None:
                 headers={**sent, "Cookie": cookie},
             )
             assert status == 200
-            assert json.loads(answer) == {"output": "42\n", "error": False}
+            assert json.loads(answer) == {"output": "42\n", "error": False, "more": False}
             refused = server.request(
                 "POST",
                 "/__debugger__/eval",
