@@ -9,24 +9,30 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import werkzeug.utils as wz_utils
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kolben import Kolben, request
 from kolben.datastructures import Headers
 from kolben.exceptions import NotFound, RequestedRangeNotSatisfiable
 from kolben.http import http_date, parse_date
 from kolben.security import safe_join
-from kolben.testing import create_environ
+from kolben.testing import KolbenClient, create_environ
 from kolben.utils import (
     ImportStringError,
     append_slash_redirect,
+    environ_property,
+    find_modules,
+    get_content_type,
+    header_property,
     import_string,
     redirect,
     secure_filename,
     send_file,
     send_from_directory,
 )
-from kolben.wrappers import Response
+from kolben.wrappers import Request, Response
 
 
 def run_wsgi(response: Response, environ: dict[str, t.Any]) -> tuple[str, Headers, bytes]:
@@ -682,3 +688,109 @@ def test_import_string_error_is_importable_from_utils() -> None:
     assert info.value.import_name == "os.path.no_such_function"
     assert isinstance(info.value.exception, AttributeError)
     assert isinstance(info.value, ImportError)
+
+
+# -- Werkzeug's descriptor and module helpers --------------------------------
+
+
+class TenantRequest(Request):
+    tenant = environ_property("HTTP_X_TENANT", "public")
+    shard = environ_property("HTTP_X_SHARD", 0, load_func=int)
+
+
+class TaggedResponse(Response):
+    request_id = header_property("X-Request-Id")
+    retries = header_property[int]("X-Retries", 0, load_func=int, dump_func=str)
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_environ_property_on_a_request_class(
+    app: Kolben, make_client: t.Callable[..., KolbenClient], is_async: bool
+) -> None:
+    app.request_class = TenantRequest
+
+    def view() -> dict[str, t.Any]:
+        req = t.cast(TenantRequest, request._get_current_object())
+        return {"tenant": req.tenant, "shard": req.shard}
+
+    async def async_view() -> dict[str, t.Any]:
+        return view()
+
+    app.add_url_rule("/", "index", async_view if is_async else view)
+    client = make_client(app)
+    assert client.get("/").json == {"tenant": "public", "shard": 0}
+    headers = {"X-Tenant": "acme", "X-Shard": "7"}
+    assert client.get("/", headers=headers).json == {"tenant": "acme", "shard": 7}
+    # A value load_func rejects reads as the default.
+    assert client.get("/", headers={"X-Shard": "seven"}).json["shard"] == 0
+
+
+def test_environ_property_is_read_only_unless_asked() -> None:
+    req = TenantRequest(create_environ(headers={"X-Tenant": "acme"}))
+    with pytest.raises(AttributeError, match="read_only=False"):
+        req.tenant = "other"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="read-only"):
+        del req.tenant
+    assert isinstance(TenantRequest.tenant, environ_property)
+    assert repr(TenantRequest.tenant) == "<environ_property HTTP_X_TENANT>"
+
+    class Writable:
+        environ: dict[str, t.Any] = {}
+        flag = environ_property[str]("kolben.flag", read_only=False)
+
+    obj = Writable()
+    obj.environ = {}
+    assert obj.flag is None
+    obj.flag = "on"
+    assert obj.environ == {"kolben.flag": "on"}
+    del obj.flag
+    assert obj.environ == {}
+
+
+def test_header_property_reads_writes_and_deletes_a_header() -> None:
+    response = TaggedResponse("hi")
+    assert response.request_id is None
+    assert response.retries == 0
+    response.request_id = "abc"
+    response.retries = 3
+    assert response.headers["X-Request-Id"] == "abc"
+    assert response.headers["X-Retries"] == "3"
+    assert response.retries == 3
+    del response.request_id
+    assert "X-Request-Id" not in response.headers
+    del response.request_id  # deleting a missing header is not an error
+
+
+@pytest.mark.parametrize(
+    "mimetype",
+    [
+        "text/plain", "text/html", "application/json", "application/javascript",
+        "application/xml", "application/xml-dtd", "image/svg+xml", "application/octet-stream",
+        "image/png", "application/sql", "application/ecmascript",
+    ],
+)  # fmt: skip
+def test_get_content_type_matches_werkzeug(mimetype: str) -> None:
+    assert get_content_type(mimetype, "latin-1") == wz_utils.get_content_type(
+        mimetype, "latin-1"
+    )
+
+
+def test_find_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "kolben_findme"
+    (pkg / "sub" / "deeper").mkdir(parents=True)
+    for path in ["__init__.py", "a.py", "b.py", "sub/__init__.py", "sub/c.py",
+                 "sub/deeper/__init__.py", "sub/deeper/d.py"]:  # fmt: skip
+        (pkg / path).write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert sorted(find_modules("kolben_findme")) == ["kolben_findme.a", "kolben_findme.b"]
+    assert sorted(find_modules("kolben_findme", include_packages=True)) == [
+        "kolben_findme.a", "kolben_findme.b", "kolben_findme.sub",
+    ]  # fmt: skip
+    assert sorted(find_modules("kolben_findme", recursive=True)) == [
+        "kolben_findme.a", "kolben_findme.b", "kolben_findme.sub.c",
+        "kolben_findme.sub.deeper.d",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="not a package"):
+        list(find_modules("kolben_findme.a"))
+    with pytest.raises(ImportStringError):
+        list(find_modules("kolben_findme_missing"))

@@ -7,6 +7,7 @@ import typing as t
 from collections.abc import Iterator
 
 import pytest
+import werkzeug.wsgi as wz_wsgi
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,11 +16,13 @@ from kolben.testing import create_environ
 from kolben.wrappers import Response
 from kolben.wsgi import (
     ClosingIterator,
+    FileWrapper,
     LimitedStream,
     get_content_length,
     get_current_url,
     get_host,
     get_input_stream,
+    get_path_info,
     responder,
     wrap_file,
 )
@@ -395,3 +398,31 @@ def test_pieces_add_up_to_the_capped_body(data: bytes, limit: int, sizes: list[i
     pieces.append(stream.read())
     assert b"".join(pieces) == data[:limit]
     assert stream.is_exhausted
+
+
+def test_file_wrapper_iterates_in_blocks_and_passes_file_methods_through() -> None:
+    file = io.BytesIO(b"abcdefghij")
+    wrapper = FileWrapper(file, buffer_size=4)
+    assert wrapper.seekable()
+    assert wrapper.seek(2) == 2
+    assert wrapper.tell() == 2
+    assert list(wrapper) == [b"cdef", b"ghij"]
+    wrapper.close()
+    assert file.closed
+    # wrap_file hands the same wrapper out when the server has none.
+    assert isinstance(wrap_file({}, io.BytesIO(b"x")), FileWrapper)
+
+
+@pytest.mark.parametrize(
+    ("path_info", "expected"),
+    [
+        ("/caf\xc3\xa9", "/caf\u00e9"),  # UTF-8 bytes carried as latin-1 (PEP 3333)
+        ("/plain", "/plain"),
+        ("/bad\xff", "/bad\ufffd"),  # not UTF-8: replaced, never an exception
+        ("", ""),
+    ],
+)
+def test_get_path_info_decodes_pep3333_text(path_info: str, expected: str) -> None:
+    environ = {"PATH_INFO": path_info}
+    assert get_path_info(environ) == expected == wz_wsgi.get_path_info(environ)
+    assert get_path_info({}) == ""

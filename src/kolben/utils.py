@@ -1,10 +1,13 @@
-"""Response helpers that need no app: redirects and files (layer 2)."""
+"""Response helpers that need no app: redirects and files (layer 2); and
+Werkzeug's small helpers of the same module (``environ_property``,
+``header_property``, ``find_modules``, ``get_content_type``)."""
 
 from __future__ import annotations
 
 import io
 import mimetypes
 import os
+import pkgutil
 import re
 import typing as t
 import unicodedata
@@ -21,12 +24,17 @@ from .datastructures import Headers
 from .exceptions import NotFound
 from .security import safe_join
 from .wrappers import Response
+from .wrappers.response import get_content_type
 
 __all__ = [
     "ImportStringError",
     "append_slash_redirect",
     "cached_property",
+    "environ_property",
     "escape",
+    "find_modules",
+    "get_content_type",
+    "header_property",
     "import_string",
     "redirect",
     "secure_filename",
@@ -276,3 +284,129 @@ def send_from_directory(
     kwargs.setdefault("download_name", os.path.basename(joined))
     kwargs["_root_path"] = None
     return send_file(real, environ, **kwargs)
+
+
+# -- Werkzeug's descriptor and module helpers ----------------------------------
+
+_V = t.TypeVar("_V")
+
+
+class _MappingProperty(t.Generic[_V]):
+    """A class attribute that reads and writes one key of a mapping on the instance.
+
+    Subclasses say which mapping (:meth:`lookup`). A missing key reads as
+    ``default``; ``load_func`` converts what is read (a :class:`ValueError`
+    or :class:`TypeError` from it also gives ``default``) and ``dump_func``
+    what is written. A read-only property raises :class:`AttributeError` on
+    assignment and deletion.
+    """
+
+    read_only = False
+
+    def __init__(
+        self,
+        name: str,
+        default: _V | None = None,
+        load_func: Callable[[t.Any], _V] | None = None,
+        dump_func: Callable[[_V], t.Any] | None = None,
+        read_only: bool | None = None,
+        doc: str | None = None,
+    ) -> None:
+        self.name = name
+        self.default = default
+        self.load_func = load_func
+        self.dump_func = dump_func
+        if read_only is not None:
+            self.read_only = read_only
+        self.__doc__ = doc
+
+    def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
+        """The mapping this property reads on ``instance``."""
+        raise NotImplementedError(f"{type(self).__name__} must say which mapping it reads.")
+
+    @t.overload
+    def __get__(self, instance: None, owner: type) -> _MappingProperty[_V]: ...
+    @t.overload
+    def __get__(self, instance: t.Any, owner: type) -> _V: ...
+
+    def __get__(self, instance: t.Any | None, owner: type) -> _V | _MappingProperty[_V]:
+        if instance is None:
+            return self
+        storage = self.lookup(instance)
+        if self.name not in storage:
+            return self.default  # type: ignore[return-value]
+        value = storage[self.name]
+        if self.load_func is None:
+            return value  # type: ignore[no-any-return]
+        try:
+            return self.load_func(value)
+        except (ValueError, TypeError):
+            return self.default  # type: ignore[return-value]
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise AttributeError(
+                f"{self.name!r} is read-only here; pass read_only=False to make it writable."
+            )
+
+    def __set__(self, instance: t.Any, value: _V) -> None:
+        self._writable()
+        stored = value if self.dump_func is None else self.dump_func(value)
+        self.lookup(instance)[self.name] = stored
+
+    def __delete__(self, instance: t.Any) -> None:
+        self._writable()
+        self.lookup(instance).pop(self.name, None)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class environ_property(_MappingProperty[_V]):
+    """An attribute backed by a key of the instance's WSGI ``environ``.
+
+    ``environ_property("HTTP_X_TENANT", "public")`` on a request subclass
+    reads ``environ["HTTP_X_TENANT"]``. Read-only unless ``read_only=False``.
+    """
+
+    read_only = True
+
+    def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
+        """The instance's ``environ``."""
+        return instance.environ  # type: ignore[no-any-return]
+
+
+class header_property(_MappingProperty[_V]):
+    """An attribute backed by one header of the instance's ``headers``.
+
+    ``header_property("X-Request-Id")`` on a response subclass reads and
+    sets that header; deleting the attribute removes the header.
+    """
+
+    def lookup(self, instance: t.Any) -> t.MutableMapping[str, t.Any]:
+        """The instance's ``headers``."""
+        return instance.headers  # type: ignore[no-any-return]
+
+
+def find_modules(
+    import_path: str, include_packages: bool = False, recursive: bool = False
+) -> Iterator[str]:
+    """Yield the dotted names of the modules in the package ``import_path``.
+
+    The package is imported (not its modules). Subpackages are yielded only
+    with ``include_packages`` and searched only with ``recursive``. A name
+    that is not a package raises :class:`ValueError`.
+    """
+    package = import_string(import_path)
+    path = getattr(package, "__path__", None)
+    if path is None:
+        raise ValueError(f"{import_path!r} is a module, not a package: pass a package name.")
+    for info in pkgutil.iter_modules(path):
+        name = f"{package.__name__}.{info.name}"
+        if not info.ispkg:
+            yield name
+            continue
+        if include_packages:
+            yield name
+        if recursive:
+            yield from find_modules(name, include_packages, True)

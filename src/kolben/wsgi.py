@@ -8,20 +8,35 @@ from collections.abc import Callable, Iterable, Iterator
 from ._streams import LimitedStream
 from .exceptions import SecurityError
 from .http.hosts import host_from_environ, host_is_trusted
-from .utils import wrap_file
+from .utils import _FileWrapper, wrap_file
 from .wrappers import Request
 
 __all__ = [
     "ClosingIterator",
+    "FileWrapper",
     "LimitedStream",
     "get_content_length",
     "get_current_url",
     "get_host",
     "get_input_stream",
+    "get_path_info",
     "host_is_trusted",
     "responder",
     "wrap_file",
 ]
+
+FileWrapper = _FileWrapper
+"""``FileWrapper(file, buffer_size=8192)`` iterates a file in blocks: what
+:func:`wrap_file` falls back to when the server offers no
+``wsgi.file_wrapper``. It passes ``close``, ``seekable``, ``seek`` and
+``tell`` through to the file."""
+
+
+def get_path_info(environ: dict[str, t.Any]) -> str:
+    """``PATH_INFO`` as text: PEP 3333 carries it as latin-1 code points of
+    the raw bytes, which are read back as UTF-8 (invalid bytes become U+FFFD)."""
+    raw = str(environ.get("PATH_INFO") or "").encode("latin-1", "replace")
+    return raw.decode("utf-8", "replace")
 
 
 def get_host(environ: dict[str, t.Any], trusted_hosts: Iterable[str] | None = None) -> str:
