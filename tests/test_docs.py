@@ -3,9 +3,14 @@
 ``mkdocs build --strict`` (run by ``python3 dev.py test``) catches broken
 links and anchors; these tests catch what it cannot:
 
-- a code block titled with a file of the repository (the tutorial quotes
-  ``examples/kolbenlog`` that way) must still be in that file: its lines, in
-  order (lines left out of a quote are fine; ``# ...`` marks a visible cut);
+- a code block titled with a file of the repository must still be in that
+  file: its lines, in order (lines left out of a quote are fine; ``# ...``
+  marks a visible cut). The tutorial's titles name files of the reader's
+  project folder, which is ``examples/`` here (``kolbenlog/db.py`` is
+  ``examples/kolbenlog/db.py``); other titles are relative to the root;
+- the tutorial works outside the checkout: its files, copied to a folder of
+  their own, pass its commands (``kolben --app kolbenlog init-db``) and its
+  tests, with nothing of the repository on the import path;
 - every Python block of the docs must at least compile;
 - every name of ``kolben.__all__`` is in the API reference's table, and
   every public module has a reference page;
@@ -15,7 +20,11 @@ links and anchors; these tests catch what it cannot:
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +36,9 @@ import kolben
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
+TUTORIAL = DOCS / "tutorial"
+#: The tutorial's project folder, as it is in the repository.
+PROJECT = ROOT / "examples"
 
 # ```lang title="path" ... ``` at any indentation (blocks inside list items).
 _FENCE = re.compile(
@@ -46,7 +58,15 @@ def _blocks() -> Iterator[tuple[Path, str, str, str]]:
             yield page, match["lang"], title.group(1) if title else "", body
 
 
-QUOTES = [block for block in _blocks() if block[2] and (ROOT / block[2]).is_file()]
+def _source(page: Path, title: str) -> Path:
+    """The file a code block's ``title`` names: in the tutorial, a file of
+    the reader's project folder (``examples/``) first."""
+    if TUTORIAL in page.parents and (PROJECT / title).is_file():
+        return PROJECT / title
+    return ROOT / title
+
+
+QUOTES = [block for block in _blocks() if block[2] and _source(block[0], block[2]).is_file()]
 PYTHON = [block for block in _blocks() if block[1] in ("python", "py")]
 
 
@@ -57,13 +77,14 @@ def _ids(blocks: list[tuple[Path, str, str, str]]) -> list[str]:
 def test_the_tutorial_quotes_files() -> None:
     assert len(QUOTES) > 40, "the tutorial quotes examples/kolbenlog in titled code blocks"
     titled = [block for block in _blocks() if block[2]]
-    missing = sorted({title for _, _, title, _ in titled if not (ROOT / title).is_file()})
+    missing = sorted({title for page, _, title, _ in titled if not _source(page, title).is_file()})
     assert not missing, f"code blocks titled with files that do not exist: {missing}"
 
 
 @pytest.mark.parametrize(("doc", "lang", "path", "body"), QUOTES, ids=_ids(QUOTES))
 def test_quoted_code_is_in_its_file(doc: Path, lang: str, path: str, body: str) -> None:
-    source = [line.strip() for line in (ROOT / path).read_text(encoding="utf-8").splitlines()]
+    quoted = _source(doc, path)
+    source = [line.strip() for line in quoted.read_text(encoding="utf-8").splitlines()]
     position = 0
     for line in body.splitlines():
         wanted = line.strip()
@@ -72,10 +93,59 @@ def test_quoted_code_is_in_its_file(doc: Path, lang: str, path: str, body: str) 
         found = next((i for i in range(position, len(source)) if source[i] == wanted), None)
         if found is None:
             pytest.fail(
-                f"{doc.relative_to(ROOT)} quotes {path}, which no longer has (after the"
+                f"{doc.relative_to(ROOT)} quotes {quoted.relative_to(ROOT)}, which no longer"
+                " has (after the"
                 f" lines before it in the quote):\n    {wanted}\nUpdate the page to match."
             )
         position = found + 1
+
+
+#: ``examples.kolbenlog`` or ``examples/...``, except as a path in a checkout to copy from.
+_REPOSITORY_PATH = re.compile(r"(?<!/path/to/kolben/)(?<![\w(])examples[./]")
+
+
+def test_the_tutorial_names_no_repository_path() -> None:
+    """A reader's project has no ``examples`` package: commands and code use ``kolbenlog``."""
+    found = [
+        f"{page.relative_to(DOCS)}: {line.strip()}"
+        for page, lang, _, body in _blocks()
+        if TUTORIAL in page.parents and lang in ("sh", "python", "py", "text", "")
+        for line in body.splitlines()
+        if _REPOSITORY_PATH.search(line)
+    ]
+    assert not found, f"the tutorial's code names the repository's examples package: {found}"
+
+
+def test_the_tutorial_works_outside_the_checkout(tmp_path: Path) -> None:
+    """The tutorial's files in a project folder of their own: ``kolben --app
+    kolbenlog init-db`` creates the database in its ``instance/`` folder,
+    and ``python -m pytest`` there passes the tests of step 10."""
+    project = tmp_path / "kolbenlog-project"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(PROJECT / "kolbenlog", project / "kolbenlog", ignore=ignore)
+    shutil.copytree(PROJECT / "tests", project / "tests", ignore=ignore)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "PYTHONPATH" and not key.startswith(("KOLBEN_", "FLASK_", "PYTEST_"))
+    }
+    kolben = [sys.executable, "-m", "kolben"]
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            args, cwd=project, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    # The repository is not on the import path: only the reader's files are.
+    run(sys.executable, "-c", "import importlib.util as u; assert u.find_spec('examples') is None")
+    created = run(*kolben, "--app", "kolbenlog", "init-db")
+    assert str(project / "instance" / "kolbenlog.sqlite") in created
+    assert (project / "instance" / "kolbenlog.sqlite").is_file()
+    assert "init-db" in run(*kolben, "--app", "kolbenlog:create_app()", "--help")
+    tests = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error")
+    assert re.search(r"\b8 passed\b", tests), tests
 
 
 def _syntax_error(source: str) -> SyntaxError | None:
