@@ -18,16 +18,18 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import types
 import typing as t
 
 import pytest
 
 import kolben.compat
-from kolben.compat import MODULES, NOT_PROVIDED, VERSIONS
+from kolben.compat import MODULES, NOT_PROVIDED, VERSIONS, _flask, _werkzeug
 from kolben.compat._modules import ROOT_ATTRIBUTES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PTH = ROOT / "src" / "kolben-flask-compat.pth"
+VERSION_WARNING_PREFIX = "The '__version__' attribute is deprecated"
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -115,10 +117,10 @@ def test_every_kolben_module_of_the_table_exists() -> None:
     assert missing == []
 
 
-def test_the_root_attributes_are_the_submodules_flask_and_werkzeug_import() -> None:
+def test_the_roots_have_the_names_and_submodules_of_flask_and_werkzeug() -> None:
     real = run_json(
         """
-        import json, sys, types
+        import __future__, json, sys, types
 
         def submodules(root):
             return sorted(
@@ -127,17 +129,36 @@ def test_the_root_attributes_are_the_submodules_flask_and_werkzeug_import() -> N
                 and value.__name__ == f"{root.__name__}.{name}"
             )
 
+        def names(root):
+            return sorted(
+                name for name, value in vars(root).items()
+                if not name.startswith("_")
+                and not isinstance(value, (types.ModuleType, __future__._Feature))
+            )
+
         # Werkzeug first: importing Flask imports more of Werkzeug.
         import werkzeug
-        out = {"werkzeug": submodules(werkzeug)}
+        out = {"werkzeug": submodules(werkzeug), "werkzeug names": names(werkzeug)}
         import flask
         out["flask"] = submodules(flask)
+        out["flask names"] = names(flask)
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            flask.__version__
+        out["flask warning"] = str(caught[0].message)
         print(json.dumps(out))
         """
     )
-    for root, names in real.items():
-        provided = [name for name in names if f"{root}.{name}" in MODULES]
+    for root in ("flask", "werkzeug"):
+        provided = [name for name in real[root] if f"{root}.{name}" in MODULES]
         assert sorted(ROOT_ATTRIBUTES[root]) == provided
+    # The shims have every other top-level name too (run_simple lazily).
+    for root, shim, lazy in [("flask", _flask, []), ("werkzeug", _werkzeug, ["run_simple"])]:
+        shim_names = [n for n in shim.__all__ if not isinstance(getattr(shim, n), types.ModuleType)]
+        assert real[f"{root} names"] == sorted([*shim_names, *lazy])
+    # Warning filters written for Flask's message match Kolben's.
+    assert real["flask warning"].startswith(VERSION_WARNING_PREFIX)
 
 
 @pytest.mark.parametrize(
@@ -156,6 +177,7 @@ IDENTITY = """
 import importlib, json, sys, types
 import kolben, kolben.compat
 from kolben.compat import MODULES
+from kolben.compat import _flask, _werkzeug
 from kolben.compat._modules import ROOT_ATTRIBUTES
 kolben.compat.install()
 import flask, flask.json.provider, werkzeug, werkzeug.test, werkzeug.routing
@@ -303,6 +325,7 @@ def test_version_queries_answer_the_compatible_releases() -> None:
     # Flask 3.1 deprecates the attribute; the warning points at the caller.
     [(category, message, filename)] = result["warnings"]
     assert category == "DeprecationWarning"
+    assert message.startswith(VERSION_WARNING_PREFIX)
     assert "importlib.metadata.version('flask')" in message
     assert filename == "<string>"
     # Werkzeug 3.1 has no __version__ at all.

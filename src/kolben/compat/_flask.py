@@ -102,10 +102,11 @@ __all__ = [
 
 def __getattr__(name: str) -> t.Any:
     if name == "__version__":
-        # Flask 3.1 still answers, with a DeprecationWarning.
+        # Flask 3.1 still answers, with a DeprecationWarning. The message
+        # starts as Flask's does, so warning filters written for it match.
         warnings.warn(
-            "'flask.__version__' is deprecated (Flask 3.2 removes it); use feature"
-            " detection or importlib.metadata.version('flask').",
+            "The '__version__' attribute is deprecated: Flask 3.2 removes it. Test"
+            " for the feature, or ask importlib.metadata.version('flask').",
             DeprecationWarning,
             stacklevel=2,
         )
