@@ -16,6 +16,8 @@ import textwrap
 
 import pytest
 
+PTH = pathlib.Path(__file__).resolve().parent.parent / "src" / "kolben-flask-compat.pth"
+
 APP = """
 from flask import Flask, request
 from werkzeug.exceptions import NotFound
@@ -101,8 +103,10 @@ def project(tmp_path: pathlib.Path) -> pathlib.Path:
 
 
 def run_pytest(
-    project: pathlib.Path, *args: str, ini: str = "", **env: str
+    project: pathlib.Path, *args: str, ini: str = "", pth: bool = False, **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """Run pytest in ``project``; with ``pth``, after Kolben's .pth file ran
+    (as in an environment where Kolben is installed)."""
     (project / "pytest.ini").write_text(
         textwrap.dedent(
             f"""
@@ -120,8 +124,21 @@ def run_pytest(
     }
     environ["PYTHONPATH"] = os.pathsep.join([str(project / "site"), str(project)])
     environ.update(env)
+    pytest_args = ["-q", "-p", "no:cacheprovider", *args]
+    if pth:
+        (project / "pthsite").mkdir(exist_ok=True)
+        (project / "pthsite" / PTH.name).write_text(PTH.read_text())
+        # site.addsitedir runs the .pth file as interpreter start-up does.
+        command = [
+            sys.executable,
+            "-c",
+            f"import site, sys; site.addsitedir({str(project / 'pthsite')!r}); import pytest;"
+            f" sys.exit(pytest.main({pytest_args!r}))",
+        ]
+    else:
+        command = [sys.executable, "-m", "pytest", *pytest_args]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        command,
         capture_output=True,
         text=True,
         timeout=180,
@@ -152,6 +169,24 @@ def test_the_plugin_from_the_ini_file(project: pathlib.Path) -> None:
     proc = run_pytest(
         project,
         ini="addopts = -p kolben.compat --kolben-interface=asgi",
+        EXPECTED_INTERFACE="asgi",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout
+
+
+def test_the_plugin_with_the_mode_already_on_from_the_environment(
+    project: pathlib.Path,
+) -> None:
+    # The .pth file imported kolben.compat before pytest: pytest must not warn
+    # that it cannot rewrite the plugin's asserts (warnings are errors here).
+    proc = run_pytest(
+        project,
+        "-p",
+        "kolben.compat",
+        "--kolben-interface=asgi",
+        pth=True,
+        KOLBEN_FLASK_COMPAT="1",
         EXPECTED_INTERFACE="asgi",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -22,6 +22,10 @@ Three ways to turn it on, each before anything imports ``flask``:
 Flask and Werkzeug modules and names Kolben does not provide raise
 ImportError (AttributeError for attribute access), naming what is missing.
 The table of modules is :data:`MODULES` (and :data:`NOT_PROVIDED`).
+
+This package is also the pytest plugin, which may be imported before pytest
+starts (by the ``.pth`` file) and has no asserts for pytest to rewrite; the
+marker PYTEST_DONT_REWRITE tells pytest so, instead of a warning.
 """
 
 from __future__ import annotations
