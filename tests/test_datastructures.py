@@ -1120,3 +1120,62 @@ def test_header_set_output_and_sets() -> None:
 )
 def test_per_request_objects_use_slots(obj: object) -> None:
     assert not hasattr(obj, "__dict__")
+
+
+# -- TypeConversionDict, FileMultiDict -----------------------------------------
+
+
+def test_type_conversion_dict_get() -> None:
+    d = ds.TypeConversionDict({"page": "3", "size": "big", "none": None})
+    assert d.get("page") == "3"
+    assert d.get("page", type=int) == 3
+    assert d.get("size", 10, type=int) == 10  # int rejects it: the default
+    assert d.get("none", -1, type=int) == -1  # TypeError counts too
+    assert d.get("missing") is None
+    assert d.get("missing", "x", type=int) == "x"
+    d["page"] = "4"
+    assert d.get("page", type=int) == 4
+    assert isinstance(d, dict)
+
+
+def test_immutable_type_conversion_dict() -> None:
+    d = ds.ImmutableTypeConversionDict({"a": "1"})
+    assert d.get("a", type=int) == 1
+    assert isinstance(d, ds.TypeConversionDict)
+    assert isinstance(d, ds.ImmutableDict)
+    with pytest.raises(TypeError, match="immutable"):
+        d["b"] = "2"  # type: ignore[index]
+    with pytest.raises(TypeError, match="immutable"):
+        d.pop("a")
+    assert hash(d) == hash(ds.ImmutableTypeConversionDict({"a": "1"}))
+    mutable = d.copy()
+    assert type(mutable) is ds.TypeConversionDict
+    mutable["b"] = "2"
+    assert dict(d) == {"a": "1"}
+    assert pickle.loads(pickle.dumps(d)) == d
+
+
+def test_file_multi_dict_add_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF")
+    files = ds.FileMultiDict()
+    files.add_file("doc", report)
+    files.add_file("doc", io.BytesIO(b"a,b"), "data.csv")
+    files.add_file("blob", io.BytesIO(b"\x00"), "blob.kolbenunknown")
+    files.add_file("raw", io.BytesIO(b"x"))
+    given_storage = ds.FileStorage(io.BytesIO(b"y"), "y.txt", "other")
+    files.add_file("kept", given_storage)
+
+    first, second = files.getlist("doc")
+    assert first.filename == str(report)
+    assert first.content_type == "application/pdf"
+    assert first.name == "doc"
+    assert first.read() == b"%PDF"
+    first.close()
+    assert second.filename == "data.csv"
+    assert second.content_type == "text/csv"
+    assert files["blob"].content_type == "application/octet-stream"
+    assert files["raw"].filename is None
+    assert files["raw"].content_type is None
+    assert files["kept"] is given_storage
+    assert isinstance(files, ds.MultiDict)

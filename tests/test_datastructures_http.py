@@ -8,14 +8,17 @@ import pickle
 from datetime import datetime, timezone
 
 import pytest
+import werkzeug.http as wz_http
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kolben.datastructures.accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
 from kolben.datastructures.auth import Authorization, WWWAuthenticate
 from kolben.datastructures.cache_control import RequestCacheControl, ResponseCacheControl
+from kolben.datastructures.csp import ContentSecurityPolicy
 from kolben.datastructures.etag import ETags, IfRange
 from kolben.datastructures.range import ContentRange, Range
+from kolben.http import dump_csp_header, parse_csp_header
 
 UTC = timezone.utc
 
@@ -432,3 +435,70 @@ def test_content_range() -> None:
         ContentRange("bytes", 5, 4)
     with pytest.raises(ValueError, match="content range"):
         cr.set(0, 100, 50)
+
+
+# -- Content-Security-Policy ----------------------------------------------------
+
+
+def test_content_security_policy_directives_as_attributes() -> None:
+    changes: list[str] = []
+    csp = ContentSecurityPolicy(on_update=lambda c: changes.append(c.to_header()))
+    assert csp.default_src is None
+    csp.default_src = "'self'"
+    csp.img_src = "'self' data:"
+    csp.upgrade_insecure_requests = ""
+    assert csp == {
+        "default-src": "'self'",
+        "img-src": "'self' data:",
+        "upgrade-insecure-requests": "",
+    }
+    assert str(csp) == "default-src 'self'; img-src 'self' data:; upgrade-insecure-requests"
+    csp.img_src = None
+    del csp.upgrade_insecure_requests
+    del csp.frame_ancestors  # absent: nothing to do
+    assert csp.to_header() == "default-src 'self'"
+    assert changes[-1] == "default-src 'self'"
+    assert len(changes) == 5
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "default-src 'self'",
+        "default-src 'self'; img-src * data:; report-uri /csp",
+        "  script-src 'self' 'nonce-abc' ;;style-src 'self'  ",
+    ],
+)
+def test_parse_csp_header_matches_werkzeug_on_ordinary_policies(value: str) -> None:
+    parsed = parse_csp_header(value)
+    assert isinstance(parsed, ContentSecurityPolicy)
+    assert dict(parsed) == dict(wz_http.parse_csp_header(value))
+    assert dump_csp_header(parsed) == wz_http.dump_csp_header(wz_http.parse_csp_header(value))
+
+
+def test_parse_csp_header_follows_csp3_where_werkzeug_does_not() -> None:
+    # CSP Level 3 section 2.2.1: names are case-insensitive, the first of two
+    # equal directives wins, and a directive may have no value.
+    parsed = parse_csp_header("Default-Src 'self'; default-src *; upgrade-insecure-requests")
+    assert dict(parsed) == {"default-src": "'self'", "upgrade-insecure-requests": ""}
+    assert parsed.to_header() == "default-src 'self'; upgrade-insecure-requests"
+    assert dict(parse_csp_header(None)) == {}
+    assert dict(parse_csp_header(" ; ;")) == {}
+
+
+def test_parse_csp_header_class_and_callback() -> None:
+    class Policy(ContentSecurityPolicy):
+        __slots__ = ()
+
+    seen: list[ContentSecurityPolicy] = []
+    parsed = parse_csp_header("img-src *", seen.append, cls=Policy)
+    assert type(parsed) is Policy
+    parsed.script_src = "'self'"
+    assert seen == [parsed]
+    dumped = dump_csp_header({"default-src": "'none'", "sandbox": ""})
+    assert dumped == "default-src 'none'; sandbox"
+
+
+@given(st.text(max_size=200))
+def test_parse_csp_header_never_raises(value: str) -> None:
+    parse_csp_header(value).to_header()

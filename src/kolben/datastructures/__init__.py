@@ -9,12 +9,20 @@ from __future__ import annotations
 from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
 from .auth import Authorization, WWWAuthenticate
 from .cache_control import RequestCacheControl, ResponseCacheControl
+from .csp import ContentSecurityPolicy
 from .etag import ETags, IfRange
-from .file_storage import FileStorage
+from .file_storage import FileMultiDict, FileStorage
 from .headers import EnvironHeaders, Headers
 from .multidict import CombinedMultiDict, ImmutableMultiDict, MultiDict, iter_multi_items
 from .range import ContentRange, Range
-from .structures import CallbackDict, HeaderSet, ImmutableDict, ImmutableList
+from .structures import (
+    CallbackDict,
+    HeaderSet,
+    ImmutableDict,
+    ImmutableList,
+    ImmutableTypeConversionDict,
+    TypeConversionDict,
+)
 
 __all__ = [
     "Accept",
@@ -23,8 +31,10 @@ __all__ = [
     "CharsetAccept",
     "CombinedMultiDict",
     "ContentRange",
+    "ContentSecurityPolicy",
     "ETags",
     "EnvironHeaders",
+    "FileMultiDict",
     "FileStorage",
     "HeaderSet",
     "Headers",
@@ -32,12 +42,14 @@ __all__ = [
     "ImmutableDict",
     "ImmutableList",
     "ImmutableMultiDict",
+    "ImmutableTypeConversionDict",
     "LanguageAccept",
     "MIMEAccept",
     "MultiDict",
     "Range",
     "RequestCacheControl",
     "ResponseCacheControl",
+    "TypeConversionDict",
     "WWWAuthenticate",
     "iter_multi_items",
 ]

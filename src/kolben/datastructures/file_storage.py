@@ -7,6 +7,7 @@ the client's file name and the part's headers.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import shutil
 import typing as t
@@ -15,8 +16,9 @@ from io import BytesIO
 
 from .._grammar import parse_options_header
 from .headers import Headers, HeadersSource
+from .multidict import MultiDict
 
-__all__ = ["FileStorage"]
+__all__ = ["FileMultiDict", "FileStorage"]
 
 
 class FileStorage:
@@ -137,3 +139,40 @@ class FileStorage:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
+
+
+class FileMultiDict(MultiDict[str, FileStorage]):
+    """A :class:`~kolben.datastructures.MultiDict` of uploads, with :meth:`add_file`.
+
+    Test builders use it to assemble the files of a form.
+    """
+
+    __slots__ = ()
+
+    def add_file(
+        self,
+        name: str,
+        file: str | os.PathLike[str] | t.IO[bytes] | FileStorage,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        """Add an upload to the field ``name``.
+
+        ``file`` is a :class:`FileStorage` (added as is), a binary file
+        object, or a path, which is opened for reading (and becomes the
+        file name unless ``filename`` is given). With a file name and no
+        ``content_type``, the type is guessed from the name's extension
+        (``application/octet-stream`` when unknown).
+        """
+        if isinstance(file, FileStorage):
+            self.add(name, file)
+            return
+        if isinstance(file, (str, os.PathLike)):
+            if filename is None:
+                filename = os.fspath(file)
+            stream: t.IO[bytes] = open(file, "rb")  # noqa: SIM115 (the storage owns it)
+        else:
+            stream = t.cast("t.IO[bytes]", file)
+        if filename and content_type is None:
+            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        self.add(name, FileStorage(stream, filename, name, content_type))

@@ -4,7 +4,8 @@
 ``on_update`` callback, which is how a response keeps a parsed header (a
 ``Cache-Control`` dict, a ``Vary`` set) in sync with its header list.
 :class:`ImmutableDict` and :class:`ImmutableList` are read-only, hashable
-versions of the builtins.
+versions of the builtins. :class:`TypeConversionDict` is a ``dict`` whose
+``get`` converts the value it finds.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ from .._grammar import quote_header_value
 from .._internal import MISSING
 from .multidict import _immutable
 
-__all__ = ["CallbackDict", "HeaderSet", "ImmutableDict", "ImmutableList"]
+__all__ = [
+    "CallbackDict",
+    "HeaderSet",
+    "ImmutableDict",
+    "ImmutableList",
+    "ImmutableTypeConversionDict",
+    "TypeConversionDict",
+]
 
 K = t.TypeVar("K")
 V = t.TypeVar("V")
+T = t.TypeVar("T")
 _CD = t.TypeVar("_CD", bound="CallbackDict[t.Any, t.Any]")
 
 
@@ -339,3 +348,50 @@ class ImmutableList(list[V]):
     def clear(self) -> t.NoReturn:
         """Not allowed: raises :class:`TypeError`."""
         _immutable(self)
+
+
+class TypeConversionDict(dict[K, V]):
+    """A ``dict`` whose :meth:`get` can convert the value it returns.
+
+    ``d.get("page", 1, type=int)`` gives ``int(d["page"])``, or ``1`` when
+    the key is missing or ``int`` rejects the value.
+    """
+
+    __slots__ = ()
+
+    @t.overload  # type: ignore[override]
+    def get(self, key: K) -> V | None: ...
+    @t.overload
+    def get(self, key: K, default: V | T) -> V | T: ...
+    @t.overload
+    def get(self, key: K, default: T | None = None, *, type: Callable[[V], T]) -> T | None: ...
+    @t.overload
+    def get(self, key: K, default: T, type: Callable[[V], T]) -> T: ...
+
+    def get(self, key: K, default: t.Any = None, type: Callable[[V], t.Any] | None = None) -> t.Any:
+        """Return ``self[key]``, or ``default`` when it is missing.
+
+        With ``type``, the value is passed through it; when that raises
+        :class:`ValueError` or :class:`TypeError`, ``default`` is returned.
+        """
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except (ValueError, TypeError):
+            return default
+
+
+class ImmutableTypeConversionDict(ImmutableDict[K, V], TypeConversionDict[K, V]):
+    """A read-only, hashable :class:`TypeConversionDict`; :meth:`copy` gives a
+    mutable :class:`TypeConversionDict`."""
+
+    __slots__ = ()
+
+    def copy(self) -> TypeConversionDict[K, V]:
+        """Return a mutable :class:`TypeConversionDict` copy."""
+        return TypeConversionDict(self)

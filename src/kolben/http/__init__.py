@@ -43,9 +43,11 @@ from .fields import (
     remove_hop_by_hop_headers,
 )
 from .headers import (
+    dump_csp_header,
     parse_accept_header,
     parse_authorization_header,
     parse_cache_control_header,
+    parse_csp_header,
     parse_www_authenticate_header,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "cookie_date",
     "dump_age",
     "dump_cookie",
+    "dump_csp_header",
     "dump_header",
     "dump_options_header",
     "generate_etag",
@@ -71,6 +74,7 @@ __all__ = [
     "parse_cache_control_header",
     "parse_content_range_header",
     "parse_cookie",
+    "parse_csp_header",
     "parse_date",
     "parse_dict_header",
     "parse_etags",

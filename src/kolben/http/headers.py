@@ -13,16 +13,23 @@ from .._grammar import parse_parameters, quote_header_value, split_quoted
 from ..datastructures.accept import Accept
 from ..datastructures.auth import Authorization, WWWAuthenticate
 from ..datastructures.cache_control import RequestCacheControl, _CacheControl
+from ..datastructures.csp import ContentSecurityPolicy
 
 __all__ = [
+    "dump_csp_header",
     "parse_accept_header",
     "parse_authorization_header",
     "parse_cache_control_header",
+    "parse_csp_header",
     "parse_www_authenticate_header",
 ]
 
 _A = t.TypeVar("_A", bound=Accept)
 _CC = t.TypeVar("_CC", bound=_CacheControl)
+_CSP = t.TypeVar("_CSP", bound=ContentSecurityPolicy)
+# CSP Level 3 and the Infra standard split on ASCII whitespace only; str.split()
+# would also split on U+0085 or U+2000 and could leave no name at all.
+_ASCII_WS_RE = re.compile(r"[ \t\r\n\f]+")
 
 # RFC 9110 section 12.4.2:
 #   qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
@@ -128,3 +135,56 @@ def parse_authorization_header(value: str | None) -> Authorization | None:
 def parse_www_authenticate_header(value: str | None) -> WWWAuthenticate | None:
     """Parse one ``WWW-Authenticate`` challenge (RFC 9110 section 11.6.1), or ``None``."""
     return WWWAuthenticate.from_header(value)
+
+
+@t.overload
+def parse_csp_header(
+    value: str | None,
+    on_update: t.Callable[[ContentSecurityPolicy], None] | None = None,
+    cls: None = None,
+) -> ContentSecurityPolicy: ...
+@t.overload
+def parse_csp_header(
+    value: str | None,
+    on_update: t.Callable[[ContentSecurityPolicy], None] | None,
+    cls: type[_CSP],
+) -> _CSP: ...
+@t.overload
+def parse_csp_header(
+    value: str | None,
+    on_update: t.Callable[[ContentSecurityPolicy], None] | None = None,
+    *,
+    cls: type[_CSP],
+) -> _CSP: ...
+def parse_csp_header(
+    value: str | None,
+    on_update: t.Callable[[ContentSecurityPolicy], None] | None = None,
+    cls: type[ContentSecurityPolicy] | None = None,
+) -> ContentSecurityPolicy:
+    """Parse ``Content-Security-Policy`` into ``cls`` (default :class:`ContentSecurityPolicy`).
+
+    ``"default-src 'self'; img-src *"`` maps ``default-src`` to ``'self'``
+    and ``img-src`` to ``*``. Directive names are lower-cased, the first of
+    two equal directives wins, and a directive without a value
+    (``upgrade-insecure-requests``) maps to ``""``.
+    """
+    # CSP Level 3 section 2.2.1 (parse a serialized CSP): split on ";", strip
+    # ASCII whitespace, skip empty tokens, the name runs to the first
+    # whitespace and is ASCII-lower-cased, and a repeated name is ignored.
+    if cls is None:
+        cls = ContentSecurityPolicy
+    directives: dict[str, str] = {}
+    for token in (value or "").split(";"):
+        token = token.strip(" \t\r\n\f")
+        if not token:
+            continue
+        parts = _ASCII_WS_RE.split(token, maxsplit=1)
+        name = parts[0].lower()
+        if name not in directives:
+            directives[name] = parts[1].strip() if len(parts) > 1 else ""
+    return cls(directives, on_update)
+
+
+def dump_csp_header(header: t.Mapping[str, str]) -> str:
+    """Write a ``Content-Security-Policy`` value from a mapping of directives."""
+    return ContentSecurityPolicy(header).to_header()
