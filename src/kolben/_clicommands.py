@@ -201,9 +201,10 @@ def run_command(
 ) -> None:
     """Serve the app with the embedded granian server.
 
-    In debug mode the server restarts when the app's code or templates
-    change, and an unhandled error shows the interactive debugger; its token
-    is printed below. With several workers it is ready for production.
+    In debug mode the server restarts when the app's code changes (a saved
+    template shows on the next request), and an unhandled error shows the
+    interactive debugger; its token is printed below. With several workers
+    it is ready for production.
     """
     if debug is not None:
         os.environ["KOLBEN_DEBUG"] = "1" if debug else "0"
