@@ -105,8 +105,28 @@ def check_server(folder: Path) -> None:
             proc.wait(10)
 
 
+def check_flask_compat_pth() -> None:
+    """The wheel's .pth file turns Flask compatibility mode on in any new
+    process when ``KOLBEN_FLASK_COMPAT=1``, and imports nothing otherwise."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOLBEN_", "FLASK_"))}
+    probe = "import sys; print('kolben' in sys.modules)"
+    off = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    if off.stdout.strip() != "False":
+        fail(f"without KOLBEN_FLASK_COMPAT a new process imported kolben: {off!r}")
+    probe = "import flask, kolben; print(flask.Flask is kolben.Kolben)"
+    on = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**env, "KOLBEN_FLASK_COMPAT": "1"},
+        capture_output=True,
+        text=True,
+    )
+    if on.stdout.strip() != "True":
+        fail(f"KOLBEN_FLASK_COMPAT=1 did not turn Flask compatibility mode on: {on!r}")
+
+
 def main() -> None:
     check_installed_files()
+    check_flask_compat_pth()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "smokeapp.py").write_text(APP)
@@ -115,7 +135,10 @@ def main() -> None:
     import importlib.metadata
 
     version = importlib.metadata.version("kolben")
-    print(f"smoke: kolben {version} from the wheel serves over WSGI, ASGI and `kolben run`")
+    print(
+        f"smoke: kolben {version} from the wheel serves over WSGI, ASGI and `kolben run`;"
+        " KOLBEN_FLASK_COMPAT=1 turns Flask compatibility mode on"
+    )
 
 
 if __name__ == "__main__":
