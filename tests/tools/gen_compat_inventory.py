@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import os
 import pathlib
 import subprocess
 import sys
@@ -345,6 +346,9 @@ def render(found: dict[Key, dict[str, set[str]]]) -> str:
 
 
 def main() -> None:
+    if os.environ.get("KOLBEN_FLASK_COMPAT"):
+        # Submodules are told apart from names with the real Flask/Werkzeug.
+        raise SystemExit("Run this without KOLBEN_FLASK_COMPAT: it reads the real Flask.")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--from", dest="source", type=pathlib.Path, help="a directory of release files"
