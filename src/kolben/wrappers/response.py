@@ -25,7 +25,14 @@ from .response_headers import ResponseHeadersMixin
 __all__ = ["Response", "get_content_type"]
 
 _CHARSET_TYPES = frozenset(
-    {"application/ecmascript", "application/javascript", "application/xml", "application/xml-dtd"}
+    {
+        "application/ecmascript",
+        "application/javascript",
+        "application/sql",
+        "application/xml",
+        "application/xml-dtd",
+        "application/xml-external-parsed-entity",
+    }
 )
 # The headers describing a body that a 304 drops. RFC 9110 section 15.4.5:
 # a 304 still sends Content-Location and Expires (as Werkzeug keeps them);
