@@ -48,6 +48,7 @@ MODULES: dict[str, str] = {
     "werkzeug.datastructures.accept": "kolben.datastructures.accept",
     "werkzeug.datastructures.auth": "kolben.datastructures.auth",
     "werkzeug.datastructures.cache_control": "kolben.datastructures.cache_control",
+    "werkzeug.datastructures.csp": "kolben.datastructures.csp",
     "werkzeug.datastructures.etag": "kolben.datastructures.etag",
     "werkzeug.datastructures.file_storage": "kolben.datastructures.file_storage",
     "werkzeug.datastructures.headers": "kolben.datastructures.headers",
@@ -89,7 +90,6 @@ MODULES: dict[str, str] = {
 #: use instead; importing one raises ImportError with this hint.
 NOT_PROVIDED: dict[str, str] = {
     "werkzeug._reloader": "`kolben run --reload` watches files with watchfiles",
-    "werkzeug.datastructures.csp": "Kolben has no Content-Security-Policy header object",
     "werkzeug.datastructures.mixins": "Kolben's data structures do not share Werkzeug's mixins",
     "werkzeug.debug.repr": "Kolben's debugger renders values its own way",
     "werkzeug.middleware.http_proxy": "proxy in the web server (nginx, see the Deployment page)",
