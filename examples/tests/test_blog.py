@@ -3,7 +3,6 @@ project folder next to the ``kolbenlog`` package: run ``python -m pytest``
 there. (Kolben's own, fuller suite for the example is
 ``tests/test_kolbenlog.py`` in Kolben's repository.)"""
 
-# ruff: noqa: S101  (pytest checks with assert; Kolben's ruff settings flag it outside tests/)
 from __future__ import annotations
 
 import re
