@@ -83,13 +83,17 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the outcomes, and which ``flask`` module the suite really used."""
+    """Write the outcomes, which ``flask`` module the suite used and over which interface."""
     path = os.environ.get("KOLBEN_ECO_RESULT")
     if not path:
         return
     flask = sys.modules.get("flask")
     werkzeug = sys.modules.get("werkzeug")
+    testing = sys.modules.get("kolben.testing")
+    client = getattr(testing, "KolbenClient", None)
     data = {
+        # which side app.test_client() requests went through (compatibility mode)
+        "interface": getattr(client, "default_interface", None),
         "flask_module": getattr(flask, "__file__", None),
         "werkzeug_module": getattr(werkzeug, "__file__", None),
         "tests": _outcomes,

@@ -249,6 +249,8 @@ def run_suite(suite: Suite, mode: str, deselect: Sequence[str]) -> Run:
             problem = f"the real Flask was not used: flask is {flask_module}"
         if mode != "flask" and real in flask_module:
             problem = f"compatibility mode did not take over: flask is {flask_module}"
+        elif mode != "flask" and data.get("interface") != mode:
+            problem = f"the test clients went through {data.get('interface')}, not {mode}"
     elif not problem:
         problem = "pytest wrote no result"
     if problem:
