@@ -112,3 +112,38 @@ def test_expected_json_was_recorded_with_the_pinned_versions(expected: dict[str,
     recorded = expected["_recorded_with"]
     assert (recorded["flask"], recorded["werkzeug"]) == (RUN.FLASK_VERSION, RUN.WERKZEUG_VERSION)
     assert [key for key in expected if not key.startswith("_")] == [s.project for s in RUN.SUITES]
+
+
+def _run(mode: str, tests: dict[str, tuple[str, str]], problem: str = "") -> Any:
+    outcomes = {test: {"outcome": outcome, "line": line} for test, (outcome, line) in tests.items()}
+    return RUN.Run(RUN.SUITES[0], mode, outcomes, 1.0, problem)
+
+
+def test_a_test_that_passes_on_flask_and_not_on_kolben_fails_the_run() -> None:
+    name = RUN.SUITES[0].project
+    expected = {
+        name: {
+            "flask_passed": ["t::ok", "t::broken", "t::gone", "t::wsgi_only", "t::mod.py::x"],
+            "deselected": {"t::needs_redis": "needs a Redis server"},
+            "asgi_by_nature": {"t::wsgi_only": "reads the WSGI environ"},
+        }
+    }
+    tests = {
+        "t::ok": ("passed", ""),
+        "t::broken": ("failed", "views.py:3: AssertionError"),
+        "t::wsgi_only": ("failed", "x.py:1: KeyError: 'wsgi.input'"),
+        "t::needs_redis": ("error", "conftest.py:26"),
+        "t::mod.py": ("error", "mod.py:1: ImportError: cannot import name 'y'"),
+    }
+    wsgi = RUN.compare([_run("wsgi", tests)], expected)
+    asgi = RUN.compare([_run("asgi", tests)], expected)
+    assert [f.split("\n")[0].split("] ")[1] for f in wsgi] == [
+        "t::broken", "t::gone", "t::mod.py::x", "t::wsgi_only",
+    ]
+    assert "failed: views.py:3: AssertionError" in wsgi[0]
+    assert wsgi[1].endswith("not collected")
+    assert wsgi[2].endswith("not collected: mod.py:1: ImportError: cannot import name 'y'")
+    assert len(asgi) == 3
+    assert not any("wsgi_only" in f for f in asgi)
+    broken = RUN.compare([_run("wsgi", {}, problem="timed out after 240 s")], expected)
+    assert broken == [f"{RUN.SUITES[0].name} [wsgi]: timed out after 240 s"]
