@@ -27,7 +27,14 @@ from collections.abc import Iterable
 
 from ..wrappers import Request, Response
 from .console import run_in_frame
-from .guard import COOKIE_NAME, CSRF_HEADER, Guard, TokenResult, generate_token
+from .guard import (
+    COOKIE_NAME,
+    CSRF_HEADER,
+    Guard,
+    TokenResult,
+    generate_token,
+    parse_host,
+)
 from .render import content_security_policy, make_nonce, render_page
 from .tbtools import Traceback
 
@@ -114,12 +121,22 @@ class Debugger:
 
         The traceback is also printed to stderr. A request whose Host is
         not this machine gets a bare 500: the page shows source code and
-        variables, which a DNS-rebinding page must not read.
+        variables, which a DNS-rebinding page must not read. A malformed
+        Host (one the app refuses too) gets a bare 400.
         """
         tb = Traceback(exc)
         sys.stderr.write(tb.plain_text)
         sys.stderr.flush()
-        if not self.guard.host_allowed(request.headers.get("Host")):
+        host = request.headers.get("Host")
+        if host and parse_host(host) is None:
+            # The app refuses such a Host too (request.host raises); the page
+            # would build URLs from it, so the answer is a plain 400.
+            response = Response(
+                "Bad Request: the Host header is malformed.", 400, mimetype="text/plain"
+            )
+            response.headers.update(_COMMON_HEADERS)
+            return response
+        if not self.guard.host_allowed(host):
             response = Response("Internal Server Error", 500, mimetype="text/plain")
             response.headers.update(_COMMON_HEADERS)
             return response

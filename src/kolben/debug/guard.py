@@ -11,7 +11,11 @@ The rules (SECURITY.md, "The development debugger"):
 - A request whose ``Host`` is not a loopback name (DNS rebinding: a
   foreign name resolving to 127.0.0.1), whose ``Origin`` is not this
   server, or whose ``Sec-Fetch-Site`` says it comes from elsewhere, is
-  refused with 400.
+  refused with 400. The ``Host`` is read as the app reads it
+  (:func:`kolben.http.hosts.host_from_environ`): a value the app would
+  refuse as malformed (userinfo, text after ``]``, two ports, spaces,
+  non-ASCII) is never taken for loopback, and a trailing dot is not
+  stripped (``localhost.`` is refused).
 - Wrong tokens are rate limited: a few per minute, and after many the
   consoles stay locked until the server restarts.
 """
@@ -29,8 +33,16 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from ..http.cookies import dump_cookie
+from ..http.hosts import host_from_environ
 
-__all__ = ["LOOPBACK_NAMES", "TOKEN_ENV", "Guard", "TokenResult", "generate_token"]
+__all__ = [
+    "LOOPBACK_NAMES",
+    "TOKEN_ENV",
+    "Guard",
+    "TokenResult",
+    "generate_token",
+    "parse_host",
+]
 
 #: Host names that always mean this machine.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "ip6-localhost", "ip6-loopback"})
@@ -67,6 +79,39 @@ def split_host(value: str) -> str:
     if value.count(":") == 1:
         value = value.partition(":")[0]
     return value.rstrip(".")
+
+
+def parse_host(value: str | None) -> tuple[str, int | None] | None:
+    """The lower-case host name and the port of a well-formed ``Host`` value, or None.
+
+    Well-formed is what the app accepts (RFC 9110 section 7.2, checked by
+    :func:`kolben.http.hosts.host_from_environ`), with a port of at most
+    65535. IPv6 literals come back without their brackets. Anything else,
+    an empty value included, is None: such a value must never be read as
+    a loopback name by cutting it somewhere.
+    """
+    if not value:
+        return None
+    # No scheme: the default port stays as it was sent (the Origin check
+    # compares the Host with the Origin literally).
+    checked = host_from_environ({"HTTP_HOST": value, "wsgi.url_scheme": ""})
+    if not checked:
+        return None
+    # The value passed the app's grammar, so the only ":" outside brackets
+    # is the one before the port, and "]" can only end the host.
+    if checked.startswith("["):
+        name, _, rest = checked[1:].partition("]")
+        port_text = rest[1:]
+    else:
+        name, _, port_text = checked.partition(":")
+    if not name:
+        return None
+    port: int | None = None
+    if port_text:
+        port = int(port_text)
+        if port > 65535:
+            return None
+    return name.lower(), port
 
 
 def is_loopback_host(host: str) -> bool:
@@ -111,11 +156,23 @@ class Guard:
     # -- where a request comes from ------------------------------------------------------
 
     def host_allowed(self, host_header: str | None) -> bool:
-        """Whether the ``Host`` header names this machine (or a trusted host)."""
-        if not host_header:
+        """Whether the ``Host`` header is a well-formed name of this machine
+        (or of a trusted host), with an optional port (see :func:`parse_host`)."""
+        parsed = parse_host(host_header)
+        if parsed is None:
             return False
-        host = split_host(host_header)
+        host = parsed[0]
         return is_loopback_host(host) or host in self.trusted_hosts
+
+    def host_problem(self, host_header: str | None) -> str | None:
+        """Why ``host_header`` is refused (a sentence fragment), or None when allowed."""
+        if self.host_allowed(host_header):
+            return None
+        if not host_header:
+            return "the request has no Host header"
+        if parse_host(host_header) is None:
+            return "the Host header is malformed"
+        return "the Host header does not name this machine"
 
     def foreign_reason(self, headers: dict[str, str], *, unsafe: bool) -> str | None:
         """Why a request must be refused as coming from elsewhere, or None.
@@ -126,8 +183,9 @@ class Guard:
         for the others.
         """
         host = headers.get("host")
-        if not self.host_allowed(host):
-            return "the Host header does not name this machine"
+        problem = self.host_problem(host)
+        if problem is not None:
+            return problem
         origin = headers.get("origin")
         if origin is not None:
             parts = urlsplit(origin)
