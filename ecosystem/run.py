@@ -43,7 +43,7 @@ VENV_PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 FLASK_VERSION = "3.1.3"
 WERKZEUG_VERSION = "3.1.9"
-TIMEOUT = 240  # seconds for one suite on one interface; the slowest takes ~30 s
+TIMEOUT = 420  # seconds for one suite on one interface; Flask-Migrate, the slowest, takes 60-140 s
 MODES = ("flask", "wsgi", "asgi")
 
 
