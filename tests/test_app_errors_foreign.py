@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 import werkzeug.exceptions
 
-from kolben import Kolben, Response, signals
+from kolben import Kolben, Response, signals, websocket
 from kolben.exceptions import HTTPException
-from kolben.testing import KolbenClient
+from kolben.testing import KolbenClient, WebSocketTestDenied
 
 MakeClient = Callable[..., KolbenClient]
 
@@ -144,3 +144,18 @@ def test_trap_http_exceptions_traps_it_too(app: Kolben, make_client: MakeClient)
     _route(app, CSRFError(), False)
     with pytest.raises(CSRFError):
         make_client(app).get("/")
+
+
+@pytest.mark.parametrize(("exc", "close_code"), [(CSRFError(), 1008), (Teapot(), 1008)])
+def test_websocket_view_closes_as_for_an_http_error(
+    app: Kolben, exc: Exception, close_code: int
+) -> None:
+    @app.websocket("/ws")
+    async def ws_view() -> None:
+        await websocket.accept()
+        raise exc
+
+    client = app.test_client(interface="asgi")
+    with client.websocket("/ws") as ws, pytest.raises(WebSocketTestDenied) as info:
+        ws.receive()
+    assert info.value.code == close_code
