@@ -8,14 +8,74 @@ reads past the declared length and never past the configured maximum: the
 from __future__ import annotations
 
 import io
+import sys
 import typing as t
 
-from .exceptions import ClientDisconnected, RequestEntityTooLarge
+from .exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
 
-__all__ = ["LimitedStream", "iter_limited_async", "read_limited", "read_limited_async"]
+__all__ = [
+    "LimitedStream",
+    "iter_limited_async",
+    "parse_content_length",
+    "read_limited",
+    "read_limited_async",
+]
 
 #: Read size when a body has no declared length (chunked or HTTP/1.0 to EOF).
 CHUNK_SIZE = 64 * 1024
+
+#: Lengths and offsets of a body are index-sized integers: no body can be
+#: longer than ``sys.maxsize`` (2**63 - 1 bytes on 64-bit builds).
+MAX_BODY_LENGTH = sys.maxsize
+_MAX_LENGTH_DIGITS = len(str(MAX_BODY_LENGTH))
+
+
+class _LengthOutOfRange(BadRequest):
+    description = (
+        "The Content-Length header declares a body larger than any this server"
+        " can receive."
+    )
+
+
+def parse_content_length(value: object) -> int | None:
+    """The ``Content-Length`` value as an int, or None when absent or not a number.
+
+    RFC 9110 section 8.6: ``Content-Length = 1*DIGIT``. Anything else
+    (``+6``, ``6_0``, ``5, 5``, non-ASCII digits) is treated as absent, as
+    before. A number larger than :data:`MAX_BODY_LENGTH` raises
+    :class:`~kolben.exceptions.BadRequest` (400): the section asks recipients
+    to guard against integer overflow, and ``int()`` itself refuses strings
+    of more than 4,300 digits.
+    """
+    if value is None:
+        return None
+    text = value.strip(" \t") if isinstance(value, str) else str(value).strip(" \t")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) >= _MAX_LENGTH_DIGITS:
+        # Leading zeros are allowed by the grammar; only the value counts.
+        # 400 rather than 413: 413 says "this body is larger than the server
+        # accepts", which invites a retry with a smaller one; a length past
+        # sys.maxsize is not the size of any body a client can hold, so the
+        # framing of the request (RFC 9112 section 6.3: an invalid
+        # Content-Length is a 400) cannot be trusted.
+        text = text.lstrip("0") or "0"
+        if len(text) > _MAX_LENGTH_DIGITS or int(text) > MAX_BODY_LENGTH:
+            raise _LengthOutOfRange()
+    return int(text)
+
+
+def _read_failed(exc: Exception) -> HTTPException:
+    """The 400 for an exception the server's input stream raised while read.
+
+    ``OSError`` and ``ValueError`` (a closed socket or file) mean the client
+    went away. Anything else is the server refusing the body's framing, such
+    as gunicorn's ``InvalidChunkSize`` for a malformed chunked body: the
+    request is bad, not the application (no 500).
+    """
+    if isinstance(exc, (OSError, ValueError)):
+        return ClientDisconnected()
+    return BadRequest("The request body is malformed: the server could not read it.")
 
 
 class LimitedStream(io.RawIOBase):
@@ -33,6 +93,8 @@ class LimitedStream(io.RawIOBase):
         self, stream: t.IO[bytes] | t.Any, limit: int | None, max_length: int | None = None
     ) -> None:
         super().__init__()
+        if limit is not None and limit > MAX_BODY_LENGTH:
+            raise _LengthOutOfRange()
         if max_length is not None and limit is not None and limit > max_length:
             raise RequestEntityTooLarge()
         self._stream = stream
@@ -80,8 +142,10 @@ class LimitedStream(io.RawIOBase):
             return b""
         try:
             data = self._stream.read(want)
-        except (OSError, ValueError) as exc:
-            raise ClientDisconnected() from exc
+        except HTTPException:
+            raise
+        except Exception as exc:
+            raise _read_failed(exc) from exc
         if data is None:
             data = b""
         self._pos += len(data)
@@ -115,8 +179,10 @@ class LimitedStream(io.RawIOBase):
             return b""
         try:
             line = self._stream.readline(want)
-        except (OSError, ValueError) as exc:
-            raise ClientDisconnected() from exc
+        except HTTPException:
+            raise
+        except Exception as exc:
+            raise _read_failed(exc) from exc
         if not line and self._limit is not None:
             raise ClientDisconnected()
         self._pos += len(line)
@@ -145,6 +211,8 @@ async def iter_limited_async(
     ``limit``; crossing ``max_length`` raises 413 before more is read; a
     body shorter than its declared length raises ``ClientDisconnected``.
     """
+    if limit is not None and limit > MAX_BODY_LENGTH:
+        raise _LengthOutOfRange()
     if max_length is not None and limit is not None and limit > max_length:
         raise RequestEntityTooLarge()
     received = 0

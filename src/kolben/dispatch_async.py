@@ -286,7 +286,8 @@ class AsyncDispatcher(Dispatcher):
     ) -> Response:
         """The pipeline for an async view, awaited on the server's loop."""
         request = ctx.request
-        if request.content_length or "HTTP_TRANSFER_ENCODING" in environ:
+        declared = environ.get("CONTENT_LENGTH")
+        if (declared and declared != "0") or "HTTP_TRANSFER_ENCODING" in environ:
             await self._preload(request, environ)
         error: BaseException | None = None
         try:
@@ -315,7 +316,10 @@ class AsyncDispatcher(Dispatcher):
         answers 413).
         """
         limit = request.max_content_length
-        declared = request.content_length
+        try:
+            declared = request.content_length
+        except HTTPException:
+            return  # a length no body can have: the view's read answers 400
         if limit is not None and declared is not None and declared > limit:
             return
         await environ["wsgi.input"].preload(min(PRELOAD_LIMIT, limit or PRELOAD_LIMIT))

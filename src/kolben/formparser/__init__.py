@@ -46,7 +46,7 @@ import io
 import typing as t
 
 from .._grammar import parse_options_header
-from .._streams import LimitedStream
+from .._streams import LimitedStream, parse_content_length
 from ..datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from ._base import CHUNK_SIZE, SPOOL_THRESHOLD, FormDataParser, StreamFactory
 from ._multipart import MultipartParser, default_stream_factory
@@ -84,9 +84,7 @@ def parse_form_data(
     from_pairs = t.cast(t.Any, cls or ImmutableMultiDict)
     content_type = environ.get("CONTENT_TYPE", "")
     mimetype, options = parse_options_header(content_type)
-    # RFC 9110 section 8.6: Content-Length = 1*DIGIT; anything else is absent.
-    raw_length = str(environ.get("CONTENT_LENGTH") or "").strip(" \t")
-    length = int(raw_length) if raw_length.isascii() and raw_length.isdigit() else None
+    length = parse_content_length(environ.get("CONTENT_LENGTH"))
     source = environ.get("wsgi.input")
     if source is None or (length is None and not environ.get("wsgi.input_terminated")):
         length = 0

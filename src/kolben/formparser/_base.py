@@ -10,9 +10,9 @@ import io
 import typing as t
 from collections.abc import Callable, Mapping
 
-from .._streams import LimitedStream
+from .._streams import LimitedStream, _read_failed
 from ..datastructures import FileStorage, ImmutableMultiDict, MultiDict
-from ..exceptions import ClientDisconnected, RequestEntityTooLarge
+from ..exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 __all__ = ["CHUNK_SIZE", "SPOOL_THRESHOLD", "FormDataParser", "StreamFactory"]
 
@@ -236,8 +236,12 @@ def _read_declared(source: t.Any, length: int) -> bytes:
                 raise ClientDisconnected()
             chunks.append(chunk)
             remaining -= len(chunk)
-    except (OSError, ValueError) as exc:
-        raise ClientDisconnected() from exc
+    except HTTPException:
+        raise
+    except Exception as exc:
+        # Whatever the server's stream raises (a disconnect, a malformed
+        # chunked body) is the client's fault: 400, never a 500.
+        raise _read_failed(exc) from exc
     return b"".join(chunks)
 
 

@@ -576,6 +576,7 @@ class Request(RequestHeadersMixin):
             return
         environ = self.environ
         if (
+                and len(raw) < 19  # longer ones are checked by content_length
             environ.get("CONTENT_TYPE") == _URLENCODED
             and self._cached_data is None
             and self._stream is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import typing as t
 from datetime import datetime
 
+from .._streams import parse_content_length
 from ..datastructures import Accept as _Accept
 from ..datastructures import (
     Authorization,
@@ -99,7 +100,12 @@ class RequestHeadersMixin:
 
     @property
     def content_length(self) -> int | None:
-        """The declared body length, or None when absent, invalid or chunked."""
+        """The declared body length, or None when absent, invalid or chunked.
+
+        A length larger than any body can be (past ``sys.maxsize``, which
+        includes values of thousands of digits) raises
+        :class:`~kolben.exceptions.BadRequest`: the request is answered 400.
+        """
         value = self.environ.get("CONTENT_LENGTH")
         if value is None or value == "":
             return None
@@ -107,11 +113,9 @@ class RequestHeadersMixin:
             # RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length.
             return None
         # RFC 9110 section 8.6: Content-Length = 1*DIGIT. int() alone would
-        # also take "+6", "6_0" or non-ASCII digits.
-        text = str(value).strip(" \t")
-        if not (text.isascii() and text.isdigit()):
-            return None
-        return int(text)
+        # also take "+6", "6_0" or non-ASCII digits; a number too large for
+        # any body raises 400 there.
+        return parse_content_length(value)
 
     @property
     def content_encoding(self) -> str | None:
