@@ -23,7 +23,9 @@ test_response.py and test_byteranges.py (conditional and Range answers).
 | root, a sibling with the same       | test_utils.py: test_safe_join_refuses,                     |
 | prefix (/static/../static1/x) ->    |   test_send_from_directory_refuses_with_404                |
 | 404. Tests also run with Windows    |                                                            |
-| path rules.                         |                                                            |
+| path rules.                         | test_safe_join_matches_werkzeug_inside_the_root (a/../b    |
+|                                     |   normalised to root/b, as Werkzeug does)                  |
+|                                     | test_send_from_directory_serves_a_normalised_path          |
 +-------------------------------------+------------------------------------------------------------+
 | Range requests: many, overlapping   | test_range_answers (one id per case: single, several,      |
 | or unsatisfiable ranges -> linear   |   overlapping, many, too many, unsatisfiable, partly       |
@@ -62,6 +64,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from werkzeug.security import safe_join as werkzeug_safe_join
 
 from kolben import Kolben, redirect
 from kolben import send_file as app_send_file
@@ -184,6 +187,50 @@ def test_hostile_path_is_404_on_the_static_routes(
             assert response.status_code == 404
             assert b"SECRET" not in response.data
             assert b"SIBLING" not in response.data
+
+
+#: Paths given to both Kolben's and Werkzeug's safe_join: the results are the
+#: same (both normalise first, so a ".." that stays inside is allowed)...
+SAFE_JOIN_TABLE = [
+    "a", "a/b.txt", "./a", "a//b", "a/./b", "a/../b", "a/..", "a/b/../../c", "./a/../b",
+    "a//../b", "a/./../b", "a/b/..", "b/..x", "..a", "a/ /..", "sub/../hello.txt",
+    "x./../b", "CON/../b", "%2e%2e", "", "..", "../x", "a/../../b", "a/b/../../../c",
+    "sub/../../secret.txt", "/a/../b", "/etc/passwd", "//host/x", "../static1/x.txt",
+]  # fmt: skip
+#: ... except these, refused by Kolben on every platform and by Werkzeug only
+#: on Windows (or not at all: trailing dots, ADS), as SECURITY.md says.
+WINDOWS_TRAPS = [
+    "a\\..\\b", "sub/..\\..\\x", "C:x", "C:/x", "CON", "nul.txt", "sub/AUX", "x.", "x ",
+    "...", "a/.../b", "a/.. /b", "..%2f..", "a:stream", "\\\\server\\share", "a\x00b",
+    "a/\x00/../b",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SAFE_JOIN_TABLE + WINDOWS_TRAPS)
+def test_safe_join_matches_werkzeug_inside_the_root(path: str) -> None:
+    expected = None if path in WINDOWS_TRAPS else werkzeug_safe_join("/static", path)
+    assert safe_join("/static", path) == expected
+    # Also as a later argument, and after a folder.
+    if expected is not None:
+        expected = werkzeug_safe_join("/static", "sub", path)
+    assert safe_join("/static", "sub", path) == expected
+
+
+def test_safe_join_table_covers_both_answers() -> None:
+    # The table is only worth something if Werkzeug accepts some ".." paths
+    # and refuses the ones that leave the root.
+    answers = {path: werkzeug_safe_join("/static", path) for path in SAFE_JOIN_TABLE}
+    assert answers["a/../b"] == "/static/b"
+    assert answers["a/../../b"] is None
+
+
+def test_send_from_directory_serves_a_normalised_path(tree: Path) -> None:
+    response = send_from_directory(tree / "static", "sub/../hello.txt", create_environ())
+    response.direct_passthrough = False
+    assert response.get_data() == b"hello"
+    response.close()
+    with pytest.raises(NotFound):
+        send_from_directory(tree / "static", "sub/../../secret.txt", create_environ())
 
 
 @pytest.mark.parametrize("prefix", ["/static", "/bp/static"])

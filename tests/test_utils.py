@@ -280,6 +280,10 @@ def test_secure_filename_output_is_always_safe(name: str) -> None:
         (("%2e%2e",), "/static/%2e%2e"),  # literal name: safe_join gets decoded text
         (("a%2fb",), "/static/a%2fb"),
         (("conx.txt",), "/static/conx.txt"),
+        # Normalised as in Werkzeug: a ".." that stays inside is harmless.
+        (("a/../b",), "/static/b"),
+        (("a/..",), "/static/."),
+        (("sub", "a/b/../../c"), "/static/sub/c"),
     ],
 )
 def test_safe_join_allows(parts: tuple[str, ...], expected: str) -> None:
@@ -292,8 +296,6 @@ def test_safe_join_allows(parts: tuple[str, ...], expected: str) -> None:
         "..",
         "../x",
         "a/../../x",
-        "a/..",
-        "a/../b",
         "../static1/x",  # a sibling with the same prefix
         "..%2f../",  # a partly decoded form still holds a ".." segment
         "/etc/passwd",

@@ -120,22 +120,21 @@ def check_password_hash(pwhash: str, password: str) -> bool:
     return hmac.compare_digest(digest.encode("ascii"), expected.encode("utf-8", "replace"))
 
 
-def _unsafe_part(part: str) -> bool:
-    if not part:
-        return False
+def _unsafe_chars(part: str) -> bool:
     # A ":" is a drive ("C:x") or an NTFS alternate data stream
     # ("secret.py::$DATA" reads the file past extension checks) on Windows.
-    if "\x00" in part or "\\" in part or ":" in part:
+    return "\x00" in part or "\\" in part or ":" in part or part.startswith("/")
+
+
+def _unsafe_segments(normalized: str) -> bool:
+    """Whether a normalised relative path leaves the root or names a Windows trap."""
+    if normalized == ".." or normalized.startswith(("../", "/")):
         return True
-    if part.startswith("/"):
-        return True
-    for segment in part.split("/"):
-        if segment == "..":
-            return True
+    for segment in normalized.split("/"):
         stem = segment.rstrip(" .")
         if stem and _WINDOWS_DEVICE.fullmatch(stem):
             return True
-        if segment != stem and segment not in (".", ".."):
+        if segment != stem and segment != ".":
             # Windows strips trailing dots and spaces: "x." would open "x".
             return True
     return False
@@ -144,21 +143,27 @@ def _unsafe_part(part: str) -> bool:
 def safe_join(directory: str, *pathnames: str) -> str | None:
     """Join ``pathnames`` below ``directory``, or return None if one could escape it.
 
-    Refused: absolute paths, ``..`` segments, backslashes, drive letters
-    and any other ``:`` (NTFS alternate data streams), UNC paths, NUL bytes,
-    Windows device names (``CON``, ``nul.txt``, ``sub/AUX``) and names with
-    trailing dots or spaces. Symlinks are the
-    caller's business (:func:`kolben.send_from_directory` checks them).
+    Each path is normalised first, as in Werkzeug: ``"a/../b"`` stays inside
+    and gives ``directory/b``; ``"a/../../b"`` leaves it and is refused.
+    Also refused, on every platform: absolute paths, backslashes, drive
+    letters and any other ``:`` (NTFS alternate data streams), UNC paths, NUL
+    bytes, Windows device names (``CON``, ``nul.txt``, ``sub/AUX``) and names
+    with trailing dots or spaces. Symlinks are the caller's business
+    (:func:`kolben.send_from_directory` checks them).
     """
     if not directory:
         directory = "."
     parts = [directory]
     for filename in pathnames:
-        if filename != "":
-            if _unsafe_part(filename):
-                return None
-            filename = posixpath.normpath(filename)
-            if filename == ".." or filename.startswith(("../", "/")):
-                return None
+        if filename == "":
+            continue  # as in Werkzeug: "root", not "root/"
+        if _unsafe_chars(filename):
+            return None
+        # The joined path is the normalised one, so what is checked is what
+        # gets opened: "link/../x" is root/x, never resolved through the
+        # symlink.
+        filename = posixpath.normpath(filename)
+        if _unsafe_segments(filename):
+            return None
         parts.append(filename)
     return posixpath.join(*parts)
