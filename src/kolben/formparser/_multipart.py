@@ -30,6 +30,25 @@ _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:
 
 _COMPLETE = getattr(_mp, "_COMPLETE", object())
 
+# RFC 7578 section 4.4: a text part may name its charset in its own
+# Content-Type. Only these are honoured, as in Werkzeug 3.1: a client's
+# charset parameter must not pick an arbitrary codec (Python has codecs that
+# are not text encodings at all, and some are slow or lossy). Anything else,
+# or no charset, is UTF-8; bytes that do not decode become U+FFFD. The
+# ``_charset_`` field of RFC 7578 section 4.6 is not used (Werkzeug ignores
+# it too): browsers send UTF-8 forms for UTF-8 pages.
+_PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
+
+
+def _part_charset(headers: Headers) -> str:
+    """The codec for a text part's bytes: its honoured charset, else UTF-8."""
+    content_type = headers.get("Content-Type")
+    if content_type:
+        charset = parse_options_header(content_type)[1].get("charset", "").lower()
+        if charset in _PART_CHARSETS:
+            return charset
+    return "utf-8"
+
 
 def default_stream_factory(
     total_content_length: int | None,
@@ -189,9 +208,7 @@ class MultipartParser(FormDataParser, mimetype="multipart/form-data"):
         part = t.cast(_Part, self._part)
         self._part = None
         if part.field is not None:
-            # Werkzeug's choice, and the HTML standard's: fields are UTF-8;
-            # a part's own charset parameter is not trusted to name a codec.
-            value = b"".join(part.field).decode("utf-8", "replace")
+            value = b"".join(part.field).decode(_part_charset(part.headers), "replace")
             self._fields.append((part.name, value))
             return
         stream = t.cast(t.IO[bytes], part.file)
