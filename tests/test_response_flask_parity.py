@@ -82,3 +82,71 @@ def test_not_modified_keeps_expires_and_content_location(
     assert response.headers["Expires"] == "Thu, 01 Dec 2044 16:00:00 GMT"
     assert response.headers["Content-Location"] == "/doc.html"
     assert response.headers["ETag"] == '"v1"'
+
+
+# -- attributes and __dict__ copies ------------------------------------------------------
+
+
+class CachedResponse(Response):
+    """Flask-Caching's pattern: adopt another response's state wholesale."""
+
+    timeout: int | None = None
+
+    def __init__(self, response: Response, timeout: int) -> None:
+        self.__dict__ = response.__dict__
+        self.timeout = timeout
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["def", "async"])
+def test_response_adopting_another_responses_dict(
+    app: Kolben, make_client: Callable[..., KolbenClient], is_async: bool
+) -> None:
+    def make() -> CachedResponse:
+        original = Response("cached body", 203, {"X-Cache": "miss"}, mimetype="text/plain")
+        return CachedResponse(original, timeout=30)
+
+    async def make_async() -> CachedResponse:
+        return make()
+
+    app.add_url_rule("/", "index", make_async if is_async else make)
+    response = make_client(app).get("/")
+    assert response.status_code == 203
+    assert response.text == "cached body"
+    assert response.headers["X-Cache"] == "miss"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_response_state_is_in_its_dict() -> None:
+    import werkzeug.wrappers
+
+    response = Response("hi", 201, {"X-A": "1"})
+    theirs = werkzeug.wrappers.Response("hi", 201, {"X-A": "1"})
+    assert sorted(vars(response)) == sorted(vars(theirs))
+    copy = Response.__new__(Response)
+    copy.__dict__.update(vars(response))
+    assert (copy.status, copy.get_data(), copy.headers["X-A"]) == ("201 CREATED", b"hi", "1")
+
+
+def test_response_survives_pickle_with_extra_attributes() -> None:
+    import pickle
+
+    response = Response("hi", 202, {"X-A": "1"})
+    response.cache_timeout = 30  # type: ignore[attr-defined]
+    back = pickle.loads(pickle.dumps(response))
+    assert (back.status_code, back.get_data(), back.headers["X-A"]) == (202, b"hi", "1")
+    assert back.cache_timeout == 30
+
+
+def test_request_takes_attributes_and_exposes_its_state(
+    app: Kolben, make_client: Callable[..., KolbenClient]
+) -> None:
+    @app.before_request
+    def mark() -> None:
+        request.api_version = "v2"  # type: ignore[attr-defined]
+
+    @app.get("/<int:n>")
+    async def view(n: int) -> str:
+        state = vars(request._get_current_object())  # type: ignore[attr-defined]
+        return f"{request.api_version} {state['view_args']} {state['environ'] is request.environ}"  # type: ignore[attr-defined]
+
+    assert make_client(app).get("/3").text == "v2 {'n': 3} True"

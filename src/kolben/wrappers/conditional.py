@@ -35,8 +35,8 @@ class ConditionalResponseMixin:
     """ETag helpers and conditional (304/412) and range (206/416) answers.
 
     A mixin for :class:`~kolben.wrappers.Response`, which provides the
-    headers, status and body it works on. It adds no slots, so the response
-    keeps its own ``__slots__`` layout.
+    headers, status and body it works on. It adds no slots (an empty
+    ``__slots__``), so it never changes the layout of the class using it.
     """
 
     __slots__ = ()

@@ -87,25 +87,15 @@ class Request(RequestHeadersMixin):
     private caches.
     """
 
-    # PERF: slots make creation and attribute access cheaper; every cache
-    # slot is left unset until first use, so an unused attribute costs
-    # nothing. ``__dict__`` keeps Werkzeug's freedom to set ad-hoc attributes.
-    # PERF: the fields every request sets live in slots; the parse caches
-    # are class-level ``None`` defaults shadowed in the instance ``__dict__``
-    # on first use, so creating a request stores only what it must. The
-    # ``__dict__`` also keeps Werkzeug's freedom to set ad-hoc attributes.
-    __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "environ",
-        "json_module",
-        "routing_exception",
-        "settings",
-        "shallow",
-        "trusted_hosts",
-        "url_rule",
-        "view_args",
-    )
+    # No __slots__: the state lives in the instance ``__dict__``, as in
+    # Werkzeug, so extensions may set ad-hoc attributes and code that copies
+    # ``vars(request)`` sees ``environ``, ``view_args``... (issue 12).
+    # PERF: measured against the slotted layout with callgrind (CPython
+    # 3.11, a view returning a str on the fast path): about 0.5% more
+    # instructions per request (38.0k -> 38.2k).
+    # PERF: the parse caches are class-level ``None`` defaults shadowed in
+    # the instance ``__dict__`` on first use, so creating a request stores
+    # only what it must.
 
     _args: MultiDict[str, str] | None = None
     _headers: EnvironHeaders | None = None
@@ -576,7 +566,6 @@ class Request(RequestHeadersMixin):
             return
         environ = self.environ
         if (
-                and len(raw) < 19  # longer ones are checked by content_length
             environ.get("CONTENT_TYPE") == _URLENCODED
             and self._cached_data is None
             and self._stream is None
@@ -590,6 +579,7 @@ class Request(RequestHeadersMixin):
                 raw.__class__ is str
                 and raw.isdigit()
                 and raw.isascii()
+                and len(raw) < 19  # longer ones are checked by content_length
                 and "HTTP_TRANSFER_ENCODING" not in environ
             ):
                 self._load_urlencoded(int(raw))

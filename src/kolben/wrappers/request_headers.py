@@ -70,8 +70,8 @@ class RequestHeadersMixin:
     """The parsed-header properties of :class:`~kolben.wrappers.Request`.
 
     A mixin: the class using it provides ``environ`` and
-    ``user_agent_class``. It declares no slots of its own, so the request
-    keeps its ``__slots__`` layout and class-level cache defaults.
+    ``user_agent_class``. It declares no slots of its own (an empty
+    ``__slots__``), so it never changes the layout of the class using it.
     """
 
     __slots__ = ()

@@ -83,8 +83,8 @@ def _set_property(name: str, doc: str) -> t.Any:
 class ResponseHeadersMixin:
     """The header properties of :class:`~kolben.wrappers.Response`.
 
-    A mixin: the class using it provides ``headers``. It adds no slots, so
-    the response keeps its own ``__slots__`` layout.
+    A mixin: the class using it provides ``headers``. It adds no slots (an
+    empty ``__slots__``), so it never changes the layout of the class using it.
     """
 
     __slots__ = ()
