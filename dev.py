@@ -4,7 +4,10 @@
     python3 dev.py demo   install what is needed, serve the demo blog on http://127.0.0.1:5000
                           (`--port N` for another port; other `kolben run` options too)
     python3 dev.py test   install what is needed, run ruff, mypy, the docs build, the
-                          packaging smoke test and the whole test suite (what CI runs)
+                          packaging smoke test, the whole test suite and the ecosystem run
+                          (what CI runs)
+    python3 dev.py ecosystem  run seven Flask extensions' released test suites on Kolben's
+                          Flask compatibility mode, WSGI and ASGI (ecosystem/README.md)
     python3 dev.py smoke  build the sdist and wheel, install the wheel into a clean
                           virtualenv and serve a small app from it
     python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon (WSGI),
@@ -156,6 +159,18 @@ def test() -> None:
     build_docs()
     smoke()
     run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
+    run_ecosystem()
+
+
+def ecosystem() -> None:
+    ensure_env(EXTRAS["test"])
+    run_ecosystem(*sys.argv[2:])
+
+
+def run_ecosystem(*args: str) -> None:
+    """Published Flask extensions' own test suites, unmodified, on Kolben's
+    compatibility mode over WSGI and ASGI (ecosystem/README.md)."""
+    run(PY, ROOT / "ecosystem" / "run.py", *args)
 
 
 SMOKE = VENV / "smoke"
@@ -218,6 +233,7 @@ COMMANDS = {
     "docs": docs,
     "fuzz": fuzz,
     "lock": lock,
+    "ecosystem": ecosystem,
     "smoke": smoke,
 }
 
