@@ -16,9 +16,10 @@ from collections.abc import Callable
 import pytest
 from werkzeug.formparser import parse_form_data as werkzeug_parse_form_data
 
-from kolben import Kolben, request
+from kolben import Kolben, Response, got_request_exception, redirect, request, send_file
+from kolben.datastructures import Headers
 from kolben.formparser import parse_form_data
-from kolben.testing import KolbenClient
+from kolben.testing import KolbenClient, create_environ
 from kolben.wsgi import LimitedStream, get_content_length
 
 MakeClient = Callable[..., KolbenClient]
@@ -208,3 +209,178 @@ def test_charset_field_is_an_ordinary_field(form_app: Kolben, make_client: MakeC
     assert response.json == {
         "form": {"_charset_": ["iso-8859-1"], "field": ["café"], "latin": ["café"]}
     }
+
+
+# -- case 5: header values a server cannot send ----------------------------------------
+
+NOT_LATIN_1 = {"line-separator": "a\u2028b", "c-caron": "\u010dokolada", "emoji": "ok \U0001f600"}
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("case", sorted(NOT_LATIN_1))
+def test_header_value_outside_latin_1_is_refused_when_set(
+    app: Kolben, make_client: MakeClient, kind: str, case: str
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    errors: list[BaseException] = []
+
+    def record(sender: Kolben, exception: BaseException, **extra: t.Any) -> None:
+        errors.append(exception)
+
+    got_request_exception.connect(record, app)
+
+    def set_header() -> Response:
+        response = Response("body")
+        response.headers["X-Note"] = NOT_LATIN_1[case]
+        return response
+
+    if kind == "sync":
+        app.add_url_rule("/", "index", set_header)
+    else:
+
+        async def set_header_async() -> Response:
+            return set_header()
+
+        app.add_url_rule("/", "index", set_header_async)
+    # The app's own 500 page, never an exception escaping app or app.asgi.
+    try:
+        response = make_client(app).get("/")
+    finally:
+        got_request_exception.disconnect(record, app)
+    assert response.status_code == 500
+    assert len(errors) == 1
+    assert isinstance(errors[0], ValueError)
+    message = str(errors[0])
+    assert "'X-Note'" in message
+    assert "Latin-1" in message
+    assert "Percent-encode" in message
+
+
+@pytest.mark.parametrize(
+    "setter",
+    [
+        lambda h, v: h.__setitem__("X-Note", v),
+        lambda h, v: h.set("X-Note", v),
+        lambda h, v: h.add("X-Note", v),
+        lambda h, v: h.setlist("X-Note", ["ok", v]),
+        lambda h, v: h.setdefault("X-Note", v),
+        lambda h, v: h.extend({"X-Note": v}),
+        lambda h, v: h.update({"X-Note": v}),
+        lambda h, v: h.__setitem__(0, ("X-Note", v)),
+        lambda h, v: Headers([("X-Note", v)]),
+        lambda h, v: h.add(f"X-{v}", "value"),
+    ],
+    ids=["setitem", "set", "add", "setlist", "setdefault", "extend", "update", "index",
+         "constructor", "name"],
+)  # fmt: skip
+def test_every_way_into_headers_refuses_non_latin_1(
+    setter: Callable[[Headers, str], t.Any],
+) -> None:
+    headers = Headers([("X-First", "1")])
+    for value in NOT_LATIN_1.values():
+        with pytest.raises(ValueError, match=r"Latin-1|ASCII tokens"):
+            setter(headers, value)
+    assert headers.to_wsgi_list() == [("X-First", "1")]
+
+
+def test_latin_1_and_location_iris_are_still_accepted(
+    app: Kolben, make_client: MakeClient
+) -> None:
+    @app.route("/")
+    def index() -> Response:
+        response = redirect("/caf\u00e9/\u010d")  # an IRI: sent as a URI
+        response.headers["X-Latin-1"] = "caf\u00e9"  # obs-text: a server sends it
+        return response
+
+    response = make_client(app).get("/")
+    assert response.headers["Location"] == "/caf%C3%A9/%C4%8D"
+    assert response.headers["X-Latin-1"] == "caf\u00e9"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_send_file_with_a_non_latin_1_name_uses_filename_star(
+    app: Kolben, make_client: MakeClient, kind: str
+) -> None:
+    def download() -> Response:
+        return send_file(io.BytesIO(b"data"), download_name="\u010dokol\u00e1da\u2028.txt")
+
+    if kind == "sync":
+        app.add_url_rule("/", "download", download)
+    else:
+
+        async def download_async() -> Response:
+            return download()
+
+        app.add_url_rule("/", "download", download_async)
+    response = make_client(app).get("/")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.isascii()
+    assert "filename*=UTF-8''%C4%8Dokol%C3%A1da%E2%80%A8.txt" in disposition
+
+
+class StrictServer:
+    """A WSGI server's ``start_response`` as strict as gunicorn's: it refuses
+    a header name that is not an RFC 9110 token (after storing the status),
+    and a second call without ``exc_info``."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, t.Any]] = []
+        self.status: str | None = None
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> Callable[[bytes], None]:
+        self.calls.append((status, exc_info))
+        if self.status is not None and exc_info is None:
+            raise AssertionError("Response headers already set!")
+        self.status = status
+        for name, _value in headers:
+            if not name.replace("-", "").isalnum():
+                raise ValueError(f"invalid header name {name!r}")
+        return lambda data: None
+
+
+@pytest.mark.parametrize("hooks", [False, True], ids=["fast-pipeline", "general-pipeline"])
+@pytest.mark.parametrize("result", ["tuple", "response"])
+def test_start_response_is_never_called_twice_without_exc_info(
+    app: Kolben, hooks: bool, result: str
+) -> None:
+    # When the server refuses the headers, its error reaches the server
+    # (which answers it), on both pipelines: a second call, even with
+    # exc_info, makes gunicorn send the headers of both (two Content-Lengths;
+    # tests/test_servers.py checks that over gunicorn).
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    if hooks:
+        app.after_request(lambda response: response)
+
+    @app.route("/")
+    def index() -> t.Any:
+        if result == "tuple":
+            return "ok", {"X(Refused)": "1"}
+        response = Response("ok")
+        response.headers["X(Refused)"] = "1"
+        return response
+
+    app.add_url_rule("/ok", "ok", lambda: "fine")
+    server = StrictServer()
+    with pytest.raises(ValueError, match="invalid header name"):
+        app(create_environ("/"), server.start_response)
+    assert server.calls == [("200 OK", None)]
+    # The app still answers the next request.
+    server = StrictServer()
+    assert b"".join(app(create_environ("/ok"), server.start_response)) == b"fine"
+
+
+def test_first_start_response_of_an_error_page_has_no_exc_info(app: Kolben) -> None:
+    # A view's error is answered with one call and no exc_info: test clients
+    # re-raise an exc_info, and the server has nothing to replace.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/")
+    def index() -> str:
+        raise RuntimeError("boom")
+
+    server = StrictServer()
+    list(app(create_environ("/"), server.start_response))
+    assert server.calls == [("500 INTERNAL SERVER ERROR", None)]

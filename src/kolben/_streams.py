@@ -11,7 +11,7 @@ import io
 import sys
 import typing as t
 
-from .exceptions import BadRequest, ClientDisconnected, HTTPException, RequestEntityTooLarge
+from .exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 
 __all__ = [
     "LimitedStream",
@@ -65,17 +65,23 @@ def parse_content_length(value: object) -> int | None:
     return int(text)
 
 
-def _read_failed(exc: Exception) -> HTTPException:
-    """The 400 for an exception the server's input stream raised while read.
+def _raise_read_error(exc: Exception) -> t.NoReturn:
+    """Raise the answer to an exception from the server's input stream.
 
     ``OSError`` and ``ValueError`` (a closed socket or file) mean the client
-    went away. Anything else is the server refusing the body's framing, such
-    as gunicorn's ``InvalidChunkSize`` for a malformed chunked body: the
-    request is bad, not the application (no 500).
+    went away: 400. An exception class of the server's own means it refused
+    the body, such as gunicorn's ``InvalidChunkSize`` for a malformed
+    chunked body: the request is bad, not the application, so 400 too.
+    Built-in and Kolben exceptions are raised unchanged: an HTTP error, or
+    the app's own mistake, such as the ``RuntimeError`` of a sync read of an
+    ASGI body still arriving inside an async view, whose message says what
+    to do instead.
     """
     if isinstance(exc, (OSError, ValueError)):
-        return ClientDisconnected()
-    return BadRequest("The request body is malformed: the server could not read it.")
+        raise ClientDisconnected() from exc
+    if type(exc).__module__.partition(".")[0] in ("builtins", "kolben"):
+        raise exc
+    raise BadRequest("The request body is malformed: the server could not read it.") from exc
 
 
 class LimitedStream(io.RawIOBase):
@@ -142,10 +148,8 @@ class LimitedStream(io.RawIOBase):
             return b""
         try:
             data = self._stream.read(want)
-        except HTTPException:
-            raise
         except Exception as exc:
-            raise _read_failed(exc) from exc
+            _raise_read_error(exc)
         if data is None:
             data = b""
         self._pos += len(data)
@@ -179,10 +183,8 @@ class LimitedStream(io.RawIOBase):
             return b""
         try:
             line = self._stream.readline(want)
-        except HTTPException:
-            raise
         except Exception as exc:
-            raise _read_failed(exc) from exc
+            _raise_read_error(exc)
         if not line and self._limit is not None:
             raise ClientDisconnected()
         self._pos += len(line)

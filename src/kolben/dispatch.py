@@ -18,6 +18,7 @@ from .ctx import AppContext, RequestContext
 from .datastructures import Headers
 from .debughelpers import FormDataRoutingRedirect
 from .exceptions import (
+    BadHost,
     BadRequest,
     BadRequestKeyError,
     HTTPException,
@@ -32,7 +33,7 @@ from .routing import RequestPath, RequestRedirect, RoutingException
 from .scaffold import Scaffold, _foreign_http_code
 from .urlbuilding import URLBuildingMixin
 from .wrappers import Request, Response
-from .wrappers.response import get_content_type
+from .wrappers.response import START_RESPONSE_CALLED, get_content_type
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolben
@@ -289,6 +290,14 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 return _to_wsgi(t.cast(Response, body))(environ, start_response)
             except Exception as e:
                 error = e
+                if environ.pop(START_RESPONSE_CALLED, False):
+                    # The server refused the response (gunicorn refuses a
+                    # header name that is not a token). PEP 3333 allows one
+                    # more call, with exc_info, but gunicorn then keeps the
+                    # headers it took before the bad one: the error page
+                    # would go out with two Content-Lengths. The server
+                    # answers its own refusal, as on the general path.
+                    raise
                 return _to_wsgi(self.handle_exception(e))(environ, start_response)
             except BaseException as e:
                 error = e
@@ -347,9 +356,13 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             and self._session_may_need_refresh(request)
         ):
             return self.finalize_request(rv)
-        start_response(
-            "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        )
+        try:
+            start_response(
+                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+            )
+        except BaseException:
+            environ[START_RESPONSE_CALLED] = True
+            raise
         if environ.get("REQUEST_METHOD") == "HEAD":
             return []
         return [body]
@@ -399,6 +412,16 @@ class Dispatcher(URLBuildingMixin, Scaffold):
                 environ["kolben.close_connection"] = True
                 request.routing_exception = BadRequest(
                     "The request has both Content-Length and Transfer-Encoding."
+                )
+                return
+            host = environ.get("HTTP_HOST")
+            if host is not None and "," in host:
+                # RFC 9112 section 3.2: more than one Host line is a 400.
+                # Servers that pass repeated lines on join them with ","
+                # (granian, Kolben's ASGI adapter), and a comma is never part
+                # of a host name, so one rule covers WSGI and ASGI.
+                request.routing_exception = BadHost(
+                    "The request has more than one Host header (or a comma in it)."
                 )
                 return
             url_map = self.url_map

@@ -69,11 +69,25 @@ def _to_text(value: object) -> str:
     return str(value)
 
 
+def _beyond_latin1(text: str) -> int:
+    """The index of the first character past U+00FF in ``text``, or -1."""
+    # PERF: isascii() is O(1) on str (CPython keeps the flag), so the common
+    # ASCII value costs one call; only non-ASCII text is scanned.
+    if text.isascii() or max(text) <= "\xff":
+        return -1
+    return next(i for i, char in enumerate(text) if char > "\xff")
+
+
 def _check_name(name: t.Any) -> str:
     """Return ``name`` as text, or raise :class:`ValueError` if it is not a safe header name."""
     if name in _CHECKED_NAMES:
         return t.cast(str, name)
     text = _to_text(name)
+    if _beyond_latin1(text) >= 0:
+        raise ValueError(
+            f"Invalid header name {text!r}: header names are ASCII tokens"
+            " (RFC 9110 section 5.1); put the text in a header value instead."
+        )
     if not text or _BAD_NAME_RE.search(text) is not None:
         raise ValueError(
             f"Invalid header name {text!r}: header names must be non-empty and must"
@@ -84,15 +98,43 @@ def _check_name(name: t.Any) -> str:
     return text
 
 
-def _check_value(value: t.Any) -> str:
-    """Return ``value`` as text, or raise :class:`ValueError` if it could split the header."""
+def _check_value(value: t.Any, name: str) -> str:
+    """Return ``value`` as text, or raise :class:`ValueError` if it cannot be sent.
+
+    CR, LF and NUL could split the header. Characters past U+00FF cannot be
+    sent at all (PEP 3333 and ASGI carry values as Latin-1 bytes): the
+    server would refuse them after the view, a 500; refused here, the error
+    names the line that set them.
+    """
     text = value if value.__class__ is str else _to_text(value)
     # PERF: three substring scans run in C and beat a regex search (about 3x)
     # on the short values headers carry. RFC 9110 section 5.5: CR, LF and NUL
     # are never valid in a field value.
     if "\n" in text or "\r" in text or "\0" in text:
         raise ValueError("Header values must not contain CR, LF or NUL characters.")
-    return text
+    # PERF: isascii() is O(1) on str; only non-ASCII text is scanned.
+    if text.isascii():
+        return text
+    index = _beyond_latin1(text)
+    # Location may hold an IRI: the response sends it as a URI (iri_to_uri),
+    # as in Werkzeug.
+    if index < 0 or name.lower() == "location":
+        return text
+    char = text[index]
+    raise ValueError(
+        f"The value of the {name!r} header holds {char!r} (U+{ord(char):04X}) at"
+        f" index {index}: header values must be Latin-1 (RFC 9110 section 5.5;"
+        " servers refuse anything else). Percent-encode the text"
+        " (urllib.parse.quote), or for a file name in Content-Disposition pass it"
+        " as a parameter, which uses the RFC 8187 form:"
+        " headers.set('Content-Disposition', 'attachment', filename=name) writes"
+        " filename*=UTF-8''..."
+    )
+
+
+def _check_pair(name: t.Any, value: t.Any) -> _Pair:
+    text = _check_name(name)
+    return text, _check_value(value, text)
 
 
 def _with_params(value: t.Any, params: Mapping[str, t.Any]) -> t.Any:
@@ -294,7 +336,8 @@ class Headers:
         ``add("Content-Disposition", "attachment", filename="a b.txt")`` adds
         ``attachment; filename="a b.txt"``.
         """
-        self._list.append((_check_name(key), _check_value(_with_params(value, params))))
+        name = _check_name(key)
+        self._list.append((name, _check_value(_with_params(value, params), name)))
 
     def add_header(self, key: str, value: t.Any, /, **params: t.Any) -> None:
         """Append a header; the same as :meth:`add`."""
@@ -302,11 +345,12 @@ class Headers:
 
     def set(self, key: str, value: t.Any, /, **params: t.Any) -> None:
         """Replace every value of ``key`` with ``value``, at the place of the first one."""
-        self._replace(_check_name(key), [_check_value(_with_params(value, params))])
+        name = _check_name(key)
+        self._replace(name, [_check_value(_with_params(value, params), name)])
 
     def setlist(self, key: str, values: Iterable[t.Any]) -> None:
         """Replace every value of ``key`` with ``values``; an empty iterable removes it."""
-        checked = [_check_value(value) for value in values]
+        checked = [_check_value(value, _to_text(key)) for value in values]
         if checked:
             self._replace(_check_name(key), checked)
         else:
@@ -318,8 +362,9 @@ class Headers:
             return self[key]
         except KeyError:
             pass
-        value = _check_value(default)
-        self._replace(_check_name(key), [value])
+        name = _check_name(key)
+        value = _check_value(default, name)
+        self._replace(name, [value])
         return value
 
     def setlistdefault(self, key: str, default: Iterable[t.Any]) -> list[str]:
@@ -334,12 +379,13 @@ class Headers:
     def __setitem__(self, key: str | int | slice, value: t.Any) -> None:
         """``h[name] = value`` replaces all values; ``h[i] = (name, value)`` one pair."""
         if isinstance(key, str):
-            self._replace(_check_name(key), [_check_value(value)])
+            name = _check_name(key)
+            self._replace(name, [_check_value(value, name)])
         elif isinstance(key, slice):
-            self._list[key] = [(_check_name(n), _check_value(v)) for n, v in value]
+            self._list[key] = [_check_pair(n, v) for n, v in value]
         elif isinstance(key, int):
             name, text = value
-            self._list[key] = (_check_name(name), _check_value(text))
+            self._list[key] = _check_pair(name, text)
         else:
             raise TypeError(f"Header keys must be str, int or slice, not {type(key).__name__}.")
 
@@ -351,9 +397,9 @@ class Headers:
                 self._list.extend(arg._list)
             else:
                 for key, value in iter_multi_items(arg):
-                    self._list.append((_check_name(key), _check_value(value)))
+                    self._list.append(_check_pair(key, value))
         for key, value in iter_multi_items(kwargs):
-            self._list.append((_check_name(key), _check_value(value)))
+            self._list.append(_check_pair(key, value))
 
     def update(self, arg: HeadersSource | None = None, /, **kwargs: t.Any) -> None:
         """Replace the headers named in ``arg`` and ``kwargs`` with their new values.
@@ -368,7 +414,7 @@ class Headers:
         def collect(key: t.Any, values: Iterable[t.Any]) -> None:
             name = _check_name(key)
             entry = groups.setdefault(name.lower(), (name, []))
-            entry[1].extend(_check_value(value) for value in values)
+            entry[1].extend(_check_value(value, name) for value in values)
 
         def collect_mapping(mapping: Mapping[t.Any, t.Any]) -> None:
             for key, value in mapping.items():

@@ -10,9 +10,9 @@ import io
 import typing as t
 from collections.abc import Callable, Mapping
 
-from .._streams import LimitedStream, _read_failed
+from .._streams import LimitedStream, _raise_read_error
 from ..datastructures import FileStorage, ImmutableMultiDict, MultiDict
-from ..exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
+from ..exceptions import ClientDisconnected, RequestEntityTooLarge
 
 __all__ = ["CHUNK_SIZE", "SPOOL_THRESHOLD", "FormDataParser", "StreamFactory"]
 
@@ -236,12 +236,9 @@ def _read_declared(source: t.Any, length: int) -> bytes:
                 raise ClientDisconnected()
             chunks.append(chunk)
             remaining -= len(chunk)
-    except HTTPException:
-        raise
     except Exception as exc:
-        # Whatever the server's stream raises (a disconnect, a malformed
-        # chunked body) is the client's fault: 400, never a 500.
-        raise _read_failed(exc) from exc
+        # A disconnect or a malformed chunked body is the client's fault.
+        _raise_read_error(exc)
     return b"".join(chunks)
 
 

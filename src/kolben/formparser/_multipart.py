@@ -40,6 +40,19 @@ _COMPLETE = getattr(_mp, "_COMPLETE", object())
 _PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
 
 
+def _received_headers(pairs: list[tuple[str, str]]) -> Headers:
+    """A part's headers as the client sent them.
+
+    :class:`Headers` refuses what a response could not send; a part header
+    may hold any decoded text (a UTF-8 file name), and refusing it would
+    turn the request into a 500. CR and LF are refused and NUL is replaced
+    before this.
+    """
+    headers = Headers()
+    headers._list = pairs
+    return headers
+
+
 def _part_charset(headers: Headers) -> str:
     """The codec for a text part's bytes: its honoured charset, else UTF-8."""
     content_type = headers.get("Content-Type")
@@ -180,7 +193,7 @@ class MultipartParser(FormDataParser, mimetype="multipart/form-data"):
                     break
         elif "\x00" in filename:
             filename = filename.replace("\x00", " ")
-        part = _Part(name, filename, Headers(pairs))
+        part = _Part(name, filename, _received_headers(pairs))
         if filename is None:
             part.field = []
         else:

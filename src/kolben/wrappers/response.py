@@ -37,8 +37,8 @@ _CHARSET_TYPES = frozenset(
 # The headers describing a body that a 304 drops. RFC 9110 section 15.4.5:
 # a 304 still sends Content-Location and Expires (as Werkzeug keeps them);
 # Content-Length may stay as the 200's value (section 8.6).
-#: Set in the WSGI environ when a server's ``start_response`` raised: the
-#: error page that follows must call it again with ``exc_info``.
+#: Set in the WSGI environ when a server's ``start_response`` raised: no
+#: error page may follow (see :meth:`Response.__call__`).
 START_RESPONSE_CALLED = "kolben.start_response_called"
 
 _NOT_MODIFIED_DROPS = frozenset(
@@ -492,8 +492,9 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
         try:
             start_response(status, headers)
         except BaseException:
-            # The server refused the response: an error page sent after this
-            # must pass exc_info (PEP 3333), see kolben.dispatch.
+            # The server refused the response: PEP 3333 forbids calling it
+            # again without exc_info, so kolben.dispatch lets this error
+            # reach the server instead of sending an error page.
             environ[START_RESPONSE_CALLED] = True
             raise
         return app_iter
