@@ -350,6 +350,21 @@ class _Search:
         return None
 
 
+
+def _build_or_none(rule: Rule, values: _Values) -> tuple[str, str] | None:
+    """``rule.build(values)``, or None when one of its converters refuses a value.
+
+    A redirect target that cannot represent the matched values (an alias
+    ``/<path:x>`` of a canonical ``/<float:x>``, a default the converter
+    cannot format) is no target: the request is served by the rule it
+    matched instead of failing with a 500 (Werkzeug lets the error escape).
+    """
+    try:
+        return rule.build(values, append_unknown=False)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
 class Matcher:
     """All the rules of a map compiled into a segment tree (see the module doc)."""
 
@@ -542,12 +557,12 @@ class Matcher:
         if rule.alias and self.redirect_defaults:
             for other in self.by_endpoint.get(rule.endpoint, ()):
                 if other is not rule and not other.alias and other.suitable_for(values, method):
-                    built = other.build(values, append_unknown=False)
+                    built = _build_or_none(other, values)
                     if built is not None:
                         raise RequestPath(unquote(built[1]), built[0])
         for source in rule._default_sources:
             if source.suitable_for(values, method):
-                built = source.build({**values, **(source.defaults or {})}, append_unknown=False)
+                built = _build_or_none(source, {**values, **(source.defaults or {})})
                 if built is not None:
                     raise RequestPath(unquote(built[1]), built[0])
 
