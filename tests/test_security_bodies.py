@@ -59,6 +59,9 @@ tests/test_request.py.
 | or cookies -> 400 or replacement    | test_invalid_utf8_in_form_values                           |
 | characters, never a 500             | test_invalid_utf8_in_a_part_header_is_400                  |
 |                                     | test_parser_properties.py (any bytes: parsed or 4xx)       |
+|                                     | test_reliability_inputs.py: a text part's own charset      |
+|                                     |   (test_text_part_charset_is_honoured_as_in_werkzeug), a   |
+|                                     |   Content-Length no body can have (400)                    |
 +-------------------------------------+------------------------------------------------------------+
 | ; is never a query or form          | test_semicolon_is_not_a_separator                          |
 | separator                           |                                                            |

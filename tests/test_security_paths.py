@@ -46,6 +46,10 @@ test_response.py and test_byteranges.py (conditional and Range answers).
 | shows exactly what Location is      |   _so_never_pass_user_input                                |
 | sent.                               | test_app_responses.py:                                     |
 |                                     |   test_redirect_with_control_characters_is_refused         |
+|                                     | test_reliability_inputs.py (a value past Latin-1 is a      |
+|                                     |   ValueError too; Location IRIs are sent as URIs):         |
+|                                     |   test_every_way_into_headers_refuses_non_latin_1,         |
+|                                     |   test_latin_1_and_location_iris_are_still_accepted        |
 +-------------------------------------+------------------------------------------------------------+
 """
 
