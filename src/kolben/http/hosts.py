@@ -16,7 +16,9 @@ __all__ = ["DEFAULT_PORTS", "host_from_environ", "host_is_trusted"]
 # reg-name or an IP literal in brackets (RFC 3986 section 3.2.2). Anything
 # else (spaces, "/", "@", control characters) is refused: a Host header must
 # never be able to inject a path or credentials into URLs the app builds.
-_HOST_RE = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?")
+# A comma (a sub-delim of reg-name) is refused too: no host name has one,
+# and it is how servers join repeated Host lines (RFC 9112 section 3.2).
+_HOST_RE = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+;=%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?")
 #: The port each scheme implies, as it appears at the end of a Host header.
 DEFAULT_PORTS = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 
