@@ -187,3 +187,31 @@ def test_alias_with_a_default_the_canonical_rule_cannot_format(
     client = make_client(app)
     assert client.get("/page/").text == "n='first'"
     assert client.get("/page/3").text == "n=3"
+
+
+# -- what the ASGI fuzzer found --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["def", "async"])
+@pytest.mark.parametrize("path", ["/a", "/a//"])
+@pytest.mark.parametrize("host", ["application/json", "x@y", "[::1]evil.example"])
+def test_redirect_with_a_malformed_host_is_a_400(
+    app: Kolben, make_client: MakeClient, is_async: bool, path: str, host: str
+) -> None:
+    # The missing slash (or doubled one) is a redirect, whose URL is built
+    # from the Host: a malformed one gives the 400 request.host raises, not
+    # a 500 (the error escaped while the request context was pushed).
+    if is_async:
+
+        async def view() -> str:
+            return "a"
+
+    else:
+
+        def view() -> str:
+            return "a"
+
+    app.add_url_rule("/a/", "a", view)
+    client = make_client(app)
+    assert client.get(path, headers={"Host": host}).status_code == 400
+    assert client.get(path, headers={"Host": "example.test"}).status_code == 308

@@ -446,7 +446,11 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             request.url_rule = rule
             request.view_args = args
         except RequestPath as exc:
-            request.routing_exception = RequestRedirect(self._redirect_url(request, exc.path))
+            try:
+                request.routing_exception = RequestRedirect(self._redirect_url(request, exc.path))
+            except HTTPException as error:
+                # A malformed Host cannot be redirected to: its 400, not a 500.
+                request.routing_exception = error
         except WebsocketMismatch:
             where = (
                 "Connect with a WebSocket client."
