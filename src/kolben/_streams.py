@@ -24,6 +24,13 @@ __all__ = [
 #: Read size when a body has no declared length (chunked or HTTP/1.0 to EOF).
 CHUNK_SIZE = 64 * 1024
 
+#: The most one read asks of the server's stream. A declared length is only
+#: the client's claim, and ``read(n)`` on a ``BufferedReader`` (wsgiref's
+#: input) allocates ``n`` bytes before reading: a body declared as 2**62
+#: bytes would be a MemoryError, a 500. Bodies up to this size still take one
+#: read.
+MAX_READ = 16 * 1024 * 1024
+
 #: Lengths and offsets of a body are index-sized integers: no body can be
 #: longer than ``sys.maxsize`` (2**63 - 1 bytes on 64-bit builds).
 MAX_BODY_LENGTH = sys.maxsize
@@ -172,7 +179,7 @@ class LimitedStream(io.RawIOBase):
             return self._read_to_end()
         chunks: list[bytes] = []
         while not self.is_exhausted:
-            chunks.append(self.read(self._limit - self._pos))
+            chunks.append(self.read(min(self._limit - self._pos, MAX_READ)))
         return b"".join(chunks)
 
     def readline(self, size: int | None = -1) -> bytes:

@@ -10,7 +10,7 @@ import io
 import typing as t
 from collections.abc import Callable, Mapping
 
-from .._streams import LimitedStream, _raise_read_error
+from .._streams import MAX_READ, LimitedStream, _raise_read_error
 from ..datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from ..exceptions import ClientDisconnected, RequestEntityTooLarge
 
@@ -224,14 +224,14 @@ def _read_declared(source: t.Any, length: int) -> bytes:
     if source is None:
         return b""
     try:
-        data = source.read(length)
+        data = source.read(min(length, MAX_READ))
         if len(data) >= length:
             return bytes(data[:length]) if len(data) > length else bytes(data)
         # A server may hand a body over in several reads.
         chunks = [data]
         remaining = length - len(data)
         while remaining > 0:
-            chunk = source.read(remaining)
+            chunk = source.read(min(remaining, MAX_READ))
             if not chunk:
                 raise ClientDisconnected()
             chunks.append(chunk)
