@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 import typing as t
 from collections.abc import AsyncIterator, Iterator
 
@@ -266,7 +267,10 @@ def exercise(
         else:
             sent = loop.run_until_complete(_call(scope, chunks, disconnect))
     except Exception as exc:
-        raise Finding(f"{type(exc).__name__} escaped app.asgi for {scope!r}") from exc
+        raise Finding(
+            f"{type(exc).__name__} escaped app.asgi for {scope!r}\n"
+            + "".join(traceback.format_exception(exc))
+        ) from exc
     starts = [m for m in sent if m["type"] == "http.response.start"]
     if len(starts) != 1:
         if disconnect and not starts:
@@ -280,7 +284,10 @@ def exercise(
             raise Finding(f"header {name!r}: {value!r} is not bytes for {scope!r}")
     if status >= 500 and path != FAIL_PATH:
         body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        cause = ERRORS[-1] if ERRORS else None
+        # atheris prints only the Finding: carry the cause's traceback in the message.
+        where = "".join(traceback.format_exception(cause)) if cause is not None else ""
         raise Finding(
-            f"{status} for {scope!r} with body {chunks!r}: {body[:300]!r}"
-        ) from (ERRORS[-1] if ERRORS else None)
+            f"{status} for {scope!r} with body {chunks!r}: {body[:300]!r}\n{where}"
+        ) from cause
     return int(status)
