@@ -9,6 +9,7 @@ gunicorn) are in tests/test_servers.py.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import typing as t
 from collections.abc import Callable
@@ -400,3 +401,28 @@ def test_first_start_response_of_an_error_page_has_no_exc_info(app: Kolben) -> N
     server = StrictServer()
     list(app(create_environ("/"), server.start_response))
     assert server.calls == [("500 INTERNAL SERVER ERROR", None)]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_x_sendfile_of_a_non_latin_1_path_sends_its_bytes(
+    app: Kolben, make_client: MakeClient, kind: str, tmp_path: t.Any
+) -> None:
+    # Kolben's own headers never hold what a server cannot send.
+    path = tmp_path / "\u010dokol\u00e1da.txt"
+    path.write_bytes(b"data")
+    app.config["USE_X_SENDFILE"] = True
+
+    def download() -> Response:
+        return send_file(path)
+
+    if kind == "sync":
+        app.add_url_rule("/", "download", download)
+    else:
+
+        async def download_async() -> Response:
+            return download()
+
+        app.add_url_rule("/", "download", download_async)
+    response = make_client(app).get("/")
+    assert response.status_code == 200
+    assert response.headers["X-Sendfile"].encode("latin-1") == os.fsencode(path)

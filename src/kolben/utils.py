@@ -219,7 +219,11 @@ def send_file(
         headers.set("Content-Disposition", value, **params)
 
     if use_x_sendfile and path is not None:
-        headers["X-Sendfile"] = path
+        # The front server opens the header's bytes as a path: a non-ASCII
+        # path goes as its file-system bytes carried as Latin-1 characters
+        # (PEP 3333), which servers write back unchanged; as text it would
+        # not be Latin-1 at all.
+        headers["X-Sendfile"] = os.fsencode(path).decode("latin-1")
         data: t.Any = None
     else:
         if file is None:
