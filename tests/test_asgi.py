@@ -832,3 +832,259 @@ def test_event_stream_closed_unread_still_tears_down(app: Kolben, interface: str
     response = app.test_client(interface=interface).head("/")
     response.close()
     assert events == [None]
+
+
+# -- sync views get their body received on the loop (issue 14, case 7) ---------------------
+
+
+def _body_app(app: Kolben, seen: list[int]) -> None:
+    @app.post("/data")
+    def data() -> str:
+        seen.append(_receives[0])
+        return str(len(request.get_data()))
+
+    @app.post("/stream")
+    def stream() -> str:
+        seen.append(_receives[0])
+        total = 0
+        while chunk := request.stream.read(1000):
+            total += len(chunk)
+        return str(total)
+
+    @app.post("/form")
+    def form() -> str:
+        seen.append(_receives[0])
+        upload = request.files["f"]
+        return f"{request.form['a']}:{len(upload.read())}"
+
+
+_receives = [0]
+
+
+def _multipart(size: int) -> tuple[bytes, bytes]:
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\nhello\r\n'
+        b'--XX\r\nContent-Disposition: form-data; name="f"; filename="f.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + b"q" * size + b"\r\n--XX--\r\n"
+    )
+    return body, b"multipart/form-data; boundary=XX"
+
+
+@pytest.mark.parametrize("size", [10, 3 * 1024 * 1024], ids=["small", "spilled"])
+@pytest.mark.parametrize("declared", [True, False], ids=["length", "chunked"])
+@pytest.mark.parametrize("path", ["/data", "/stream", "/form"])
+def test_sync_view_gets_its_whole_body_received_before_it_runs(
+    app: Kolben, monkeypatch: pytest.MonkeyPatch, size: int, declared: bool, path: str
+) -> None:
+    """The whole body is in before the view's thread starts; it reads it all,
+    and a body past the memory threshold went to a temporary file."""
+    import tempfile
+
+    seen: list[int] = []
+    _body_app(app, seen)
+    spills: list[int] = []
+    real_temporary_file = tempfile.TemporaryFile
+
+    def spy(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        spills.append(1)
+        return real_temporary_file(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", spy)
+    if path == "/form":
+        body, content_type = _multipart(size)
+        expected = f"hello:{size}".encode()
+    else:
+        body, content_type = b"z" * size, b"application/octet-stream"
+        expected = str(size).encode()
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    headers = [(b"host", b"t"), (b"content-type", content_type)]
+    if declared:
+        headers.append((b"content-length", str(len(body)).encode()))
+
+    async def go() -> tuple[int, bytes]:
+        queue = list(chunks)
+        _receives[0] = 0
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            if not queue:
+                await asyncio.sleep(3600)
+            _receives[0] += 1
+            await asyncio.sleep(0)
+            chunk = queue.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(queue)}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app.asgi(_scope(path, "POST", headers=headers), receive, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    assert run(go()) == (200, expected)
+    assert seen == [len(chunks)]
+    assert bool(spills) == (size > 1024 * 1024)
+
+
+def test_sync_view_body_never_holds_a_worker_thread(app: Kolben) -> None:
+    """A body that trickles in for longer than the view takes is received on
+    the loop: with one worker thread, other sync requests still get through."""
+    import kolben._aio as aio
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> str:
+        return str(len(request.get_data()))
+
+    async def go() -> list[tuple[int, bytes]]:
+        release = asyncio.Event()
+        slow_sent: list[Message] = []
+        parts = [b"a", b"b", b"c"]
+
+        async def slow_receive() -> Message:
+            if len(parts) == 1:
+                await release.wait()
+            return {"type": "http.request", "body": parts.pop(0), "more_body": bool(parts)}
+
+        async def slow_send(message: Message) -> None:
+            slow_sent.append(message)
+
+        slow = [
+            asyncio.ensure_future(app.asgi(_scope("/", "POST"), slow_receive, slow_send))
+            for _ in range(1)
+        ]
+        await asyncio.sleep(0.05)
+        # The slow upload is still open; a plain GET answers anyway.
+        fast = await asyncio.wait_for(_call(app, _scope("/")), 5)
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*slow), 5)
+        return [(fast[0], fast[2]), (slow_sent[0]["status"], slow_sent[1]["body"])]
+
+    old_executor, old_limit = aio._executor, aio.thread_limit
+    aio._executor, aio.thread_limit = None, 1
+    try:
+        assert run(go()) == [(200, b"0"), (200, b"3")]
+    finally:
+        if aio._executor is not None:
+            aio._executor.shutdown()
+        aio._executor, aio.thread_limit = old_executor, old_limit
+
+
+def test_client_leaving_mid_body_ends_a_sync_request_quietly(app: Kolben) -> None:
+    ran: list[str] = []
+
+    @app.post("/up")
+    def up() -> str:
+        ran.append("view")
+        return str(len(request.get_data()))
+
+    async def go() -> list[Message]:
+        messages: list[Message] = [
+            {"type": "http.request", "body": b"x" * 1000, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return messages.pop(0)
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = _scope("/up", "POST", headers=[(b"host", b"t"), (b"content-length", b"5000")])
+        await asyncio.wait_for(app.asgi(scope, receive, send), 5)
+        return sent
+
+    assert run(go()) == []
+    assert ran == []
+
+
+def test_sync_wrapper_of_an_async_view_reads_the_json_body(app: Kolben) -> None:
+    """Flask-Login's ``login_required`` pattern: a sync view that runs an
+    async one through ``current_app.ensure_sync``; the async view reads the
+    body synchronously on the server's loop."""
+    from functools import wraps
+
+    from kolben import current_app
+
+    def sync_decorator(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        @wraps(view)
+        def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return current_app.ensure_sync(view)(*args, **kwargs)
+
+        return wrapper
+
+    @app.post("/tasks")
+    @sync_decorator
+    async def create() -> dict[str, t.Any]:
+        return {"got": request.get_json()["title"]}
+
+    body = b'{"title": "' + b"t" * 200_000 + b'"}'
+    chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)]
+    headers = [(b"host", b"t"), (b"content-type", b"application/json")]
+    status, _, answer, _ = run(_call(app, _scope("/tasks", "POST", headers=headers), chunks))
+    assert status == 200
+    assert answer == b'{"got":"' + b"t" * 200_000 + b'"}\n'
+
+
+# -- two Host headers (issue 14, case 3) -------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_two_host_headers_are_refused(app: Kolben, kind: str) -> None:
+    if kind == "sync":
+
+        @app.route("/")
+        def index_sync() -> str:
+            return request.host
+
+    else:
+
+        @app.route("/")
+        async def index_async() -> str:
+            return request.host
+
+    scope = _scope("/", headers=[(b"host", b"a.example"), (b"host", b"b.example")])
+    status, _, body, _ = run(_call(app, scope))
+    assert status == 400
+    assert b"a.example" not in body
+    one = _scope("/", headers=[(b"host", b"a.example")])
+    assert run(_call(app, one))[:3:2] == (200, b"a.example")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_two_host_headers_are_a_400_under_both_interfaces(
+    app: Kolben, make_client: t.Callable[..., KolbenClient], kind: str
+) -> None:
+    """Runs under WSGI too (``make_client``): a server that passes repeated
+    Host lines on joins them with a comma, which no host name contains.
+    A hook that reads the host before routing fails too, and no URL is
+    ever built with the joined value."""
+    from kolben import url_for
+
+    hooks: list[str] = []
+
+    @app.before_request
+    def read_host() -> None:
+        try:
+            hooks.append(request.host)
+        except Exception as e:
+            hooks.append(type(e).__name__)
+
+    if kind == "sync":
+
+        @app.route("/")
+        def index_sync() -> str:
+            return url_for("index_sync", _external=True)
+
+    else:
+
+        @app.route("/")
+        async def index_async() -> str:
+            return url_for("index_async", _external=True)
+
+    client = make_client(app)
+    refused = client.get("/", headers=[("Host", "a.example"), ("Host", "b.example")])
+    assert refused.status_code == 400
+    assert b"b.example" not in refused.data
+    assert client.get("/", headers={"Host": "a.example,b.example"}).status_code == 400
+    assert hooks == ["SecurityError", "SecurityError"]
+    assert client.get("/", headers={"Host": "a.example"}).data == b"http://a.example/"

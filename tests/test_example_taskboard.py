@@ -29,21 +29,10 @@ TOTAL, ASYNC_VIEWS = 22, 3
 
 
 #: Known failures of the compatibility mode, by interface: the test and a
-#: line of its error. Flask-Login's ``login_required`` wraps an async view
-#: in a sync function that calls ``current_app.ensure_sync(view)`` (the way
-#: Flask's docs tell extensions to support async views). Under ASGI Kolben
-#: runs that sync wrapper in a worker thread without receiving the body
-#: first, then awaits the view on the server's loop, where a synchronous
-#: ``request.get_json()`` cannot wait for the body. When this is fixed, the
-#: assertion below says so: empty the entry.
-KNOWN_FAILURES: dict[str, dict[str, str]] = {
-    "wsgi": {},
-    "asgi": {
-        "test_api.py::test_set_done_with_the_csrf_header": (
-            "The request body has not fully arrived and cannot be read synchronously"
-        ),
-    },
-}
+#: line of its error. (Flask-Login's ``login_required`` around an async view
+#: failed under ASGI until sync views got their body received on the loop
+#: before their thread starts: issue 14, case 7.)
+KNOWN_FAILURES: dict[str, dict[str, str]] = {"wsgi": {}, "asgi": {}}
 
 
 class Run:

@@ -652,6 +652,112 @@ def test_stalled_client_is_dropped(running: Running) -> None:
     _serves_next_request(running)
 
 
+def test_two_host_headers_are_refused(running: Running) -> None:
+    """RFC 9112 section 3.2: two Host lines are a 400, from the server
+    (gunicorn) or from Kolben (the others join them with a comma)."""
+    raw = b"GET /sync HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"
+    with _connect(running) as sock:
+        sock.sendall(raw)
+        data, _ = _read(sock, 5.0, lambda d: b"\r\n\r\n" in d)
+    statuses = _statuses(data)
+    assert statuses, data[:300]
+    assert statuses[0] == 400, data[:300]
+    assert b"b.example" not in data
+    _serves_next_request(running)
+
+
+#: Slow uploads held open at once, and how long (one byte a second each).
+SLOW_CLIENTS = 60
+SLOW_SECONDS = 4
+
+
+def _slow_uploads_leave_sync_views_served(port: int, clients: int, seconds: int) -> None:
+    """Keep ``clients`` uploads to a sync view trickling in (one byte a
+    second each) while a plain GET to a sync view answers within 2 s."""
+    head = (
+        f"POST /echo HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 1000\r\n\r\n"
+    ).encode()
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(clients):
+            sock = socket.create_connection((HOST, port), timeout=5.0)
+            socks.append(sock)
+            sock.sendall(head)
+        for second in range(seconds):
+            started = time.monotonic()
+            for sock in socks:
+                sock.sendall(b" ")
+            # The uploads now hold whatever they can; a GET must still pass.
+            time.sleep(0.2)
+            begin = time.monotonic()
+            response = httpx.get(f"http://{HOST}:{port}/sync?n={second}", timeout=2.0)
+            assert response.status_code == 200
+            assert time.monotonic() - begin < 2.0
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+    finally:
+        for sock in socks:
+            sock.close()  # mid-body: each request must end cleanly
+    response = httpx.get(f"http://{HOST}:{port}/sync?after=1", timeout=5.0)
+    assert response.status_code == 200
+
+
+def test_slow_uploads_do_not_starve_sync_views(running: Running) -> None:
+    """Issue 14, case 7: a slow upload to a sync view holds no worker thread
+    (under ASGI Kolben receives the body on the loop first)."""
+    if running.server.interface == "wsgi":
+        pytest.skip(
+            "under WSGI the server's thread waits for the body: test_slow_uploads_under_kolben_run"
+            " checks the thread count kolben run chooses"
+        )
+    _slow_uploads_leave_sync_views_served(running.port, SLOW_CLIENTS, SLOW_SECONDS)
+    assert "Traceback" not in running.text_output()
+
+
+@pytest.mark.parametrize(("interface", "clients"), [("asgi", SLOW_CLIENTS), ("wsgi", 10)])
+def test_slow_uploads_under_kolben_run(interface: str, clients: int) -> None:
+    """``kolben run``: 60 slow uploads under ASGI; under WSGI (granian's
+    blocking threads), the 10 the documented thread count is sized for."""
+    command = [
+        *(sys.executable, "-m", "kolben", "--app", TARGET, "run", "--interface", interface),
+        *("--host", HOST, "--port"),
+    ]
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOLBEN_", "SERVERDEMO_"))}
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        PYTHONUNBUFFERED="1",
+    )
+    with subprocess.Popen(
+        [*command, str(port)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    ) as proc:
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    if httpx.get(f"http://{HOST}:{port}/sync", timeout=1.0).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert proc.poll() is None, "kolben run exited"
+                assert time.monotonic() < deadline, "kolben run did not answer within 20 s"
+                time.sleep(0.1)
+            _slow_uploads_leave_sync_views_served(port, clients, SLOW_SECONDS)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
 # -- websockets ------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import json
 import sys
+import tempfile
 import typing as t
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, MutableMapping
 
@@ -155,6 +156,9 @@ class ASGIBody:
     like a file: in a worker thread each read waits for the server's loop;
     on the loop's own thread only what already arrived can be read (a read
     that would have to wait raises with a hint to use the async API).
+    Before a sync view runs, :meth:`receive_all` takes the whole body in on
+    the loop (to a temporary file past a memory threshold), so the view's
+    thread never waits on a slow client.
     """
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
@@ -163,11 +167,19 @@ class ASGIBody:
         self._buffer = bytearray()
         self._more = True
         self.disconnected = False
+        # Bytes received ahead and moved to disk (see receive_all): they come
+        # before anything in _buffer; _file_pos is how far they were read.
+        self._file: t.IO[bytes] | None = None
+        self._file_pos = 0
+        self._file_size = 0
 
     @property
     def complete(self) -> bool:
         """Whether the whole body has arrived (or the client left)."""
         return not self._more
+
+    def _available(self) -> int:
+        return len(self._buffer) + self._file_size - self._file_pos
 
     async def _pull(self) -> None:
         message = await self._receive()
@@ -181,7 +193,58 @@ class ASGIBody:
         else:  # pragma: no cover - a server bug
             self._more = False
 
+    async def receive_all(self, max_length: int | None, memory_limit: int) -> None:
+        """Receive the rest of the body now, on the loop.
+
+        Past ``memory_limit`` bytes the body moves to a temporary file (as
+        form uploads do). Receiving stops once more than ``max_length`` bytes
+        are in: the reader then answers 413 without the rest. A client that
+        leaves sets :attr:`disconnected`.
+        """
+        while self._more:
+            if max_length is not None and self._available() > max_length:
+                return
+            await self._pull()
+            if self._file is not None or len(self._buffer) > memory_limit:
+                self._spill()
+
+    def _spill(self) -> None:
+        # The writes run on the loop: each is one server message (a few KB to
+        # 64 KB) going to the page cache, cheaper than a thread hop, and a
+        # thread per write is what this method exists to avoid.
+        file = self._file
+        if file is None:
+            # Closed by close() or once read to the end.
+            file = self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        file.seek(self._file_size)
+        file.write(self._buffer)
+        self._file_size += len(self._buffer)
+        self._buffer.clear()
+
+    def _take_file(self, size: int) -> bytes:
+        file = t.cast(t.IO[bytes], self._file)
+        remaining = self._file_size - self._file_pos
+        file.seek(self._file_pos)
+        data = file.read(remaining if size < 0 or size > remaining else size)
+        self._file_pos += len(data)
+        if self._file_pos >= self._file_size:
+            file.close()
+            self._file = None
+            self._file_pos = self._file_size = 0
+        return data
+
     def _take(self, size: int) -> bytes:
+        if self._file is not None:
+            data = self._take_file(size)
+            if size < 0 or len(data) < size:
+                # The file is used up: the rest comes from the buffer.
+                data += self._take_buffer(size - len(data) if size >= 0 else -1)
+            if not data and self.disconnected:
+                raise ClientDisconnected()
+            return data
+        return self._take_buffer(size)
+
+    def _take_buffer(self, size: int) -> bytes:
         if size < 0 or size >= len(self._buffer):
             data = bytes(self._buffer)
             self._buffer.clear()
@@ -196,16 +259,16 @@ class ASGIBody:
         """Read up to ``size`` bytes (all when negative); ``b""`` at the end."""
         if size == 0:
             return b""
-        while self._more and (size < 0 or len(self._buffer) < size):
+        while self._more and (size < 0 or self._available() < size):
             await self._pull()
         return self._take(size)
 
     async def aiter(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
         """Yield the body in chunks as they arrive."""
         while True:
-            if not self._buffer and self._more:
+            if not self._available() and self._more:
                 await self._pull()
-            if not self._buffer:
+            if not self._available():
                 if self.disconnected:
                     raise ClientDisconnected()
                 return
@@ -213,7 +276,7 @@ class ASGIBody:
 
     async def preload(self, limit: int) -> bool:
         """Receive up to ``limit`` bytes ahead; True when the body is complete."""
-        while self._more and len(self._buffer) <= limit:
+        while self._more and self._available() <= limit:
             await self._pull()
         return not self._more
 
@@ -223,7 +286,7 @@ class ASGIBody:
             size = -1
         if size == 0:
             return b""
-        if not self._more or (size >= 0 and len(self._buffer) >= size):
+        if not self._more or (size >= 0 and self._available() >= size):
             return self._take(size)
         try:
             running = asyncio.get_running_loop()
@@ -242,6 +305,16 @@ class ASGIBody:
     def readline(self, size: int | None = -1) -> bytes:
         """Read one line (used by form parsers that want lines)."""
         limit = -1 if size is None else size
+        if self._file is not None:
+            file = self._file
+            remaining = self._file_size - self._file_pos
+            file.seek(self._file_pos)
+            line = file.readline(remaining if limit < 0 or limit > remaining else limit)
+            self._file_pos += len(line)
+            if self._file_pos < self._file_size or line.endswith(b"\n") or len(line) == limit:
+                return line
+            self._take_file(0)  # used up: close it
+            return line + self.readline(limit - len(line) if limit >= 0 else -1)
         while True:
             index = self._buffer.find(b"\n")
             if index >= 0 and (limit < 0 or index < limit):
@@ -254,6 +327,13 @@ class ASGIBody:
             self._buffer[0:0] = chunk
             if not chunk:
                 return b""
+
+    def close(self) -> None:
+        """Drop what was received ahead (its temporary file included)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._buffer.clear()
 
 
 class _NoBody:

@@ -7,7 +7,8 @@ The order of every step is the one of ``dispatch.py`` (Flask's):
   whole pipeline around it (sync hooks in that pipeline run in worker
   threads, with the request context);
 - a sync view runs with its whole sync pipeline in ONE worker thread (one
-  hop per request rather than one per hook), exactly as under WSGI;
+  hop per request rather than one per hook), exactly as under WSGI; its
+  body is received on the loop first, so a slow client holds no thread;
 - the response body is then sent from the loop: bodies in memory in one
   message, async iterables on the loop, sync iterables (generators, files)
   step by step in worker threads, stopping when the client disconnects.
@@ -252,14 +253,19 @@ class AsyncDispatcher(Dispatcher):
     ) -> None:
         """HTTP with hooks, sync views or anything the fast path leaves out."""
         loop_token = _server_loop.set(asyncio.get_running_loop())
+        body = environ["wsgi.input"]
         try:
             if on_loop:
                 response = await self._handle_on_loop(plan, ctx, environ)
             else:
+                if type(body) is ASGIBody and not await self._receive_body(ctx.request, body):
+                    return  # the client left mid-body: no one to answer
                 response = await run_in_thread(self._handle_in_thread, ctx, environ)
             await send_response(response, environ, send, receive)
         finally:
             _server_loop.reset(loop_token)
+            if type(body) is ASGIBody:
+                body.close()
 
     def _handle_in_thread(self, ctx: RequestContext, environ: dict[str, t.Any]) -> Response:
         """The WSGI-style pipeline for a sync view, run in one worker thread."""
@@ -323,6 +329,31 @@ class AsyncDispatcher(Dispatcher):
         if limit is not None and declared is not None and declared > limit:
             return
         await environ["wsgi.input"].preload(min(PRELOAD_LIMIT, limit or PRELOAD_LIMIT))
+
+    async def _receive_body(self, request: t.Any, body: ASGIBody) -> bool:
+        """Receive a sync view's whole body on the loop before its thread starts.
+
+        A worker thread must never wait on a slow client: 40 clients sending
+        a byte every few seconds would hold every thread and stall all sync
+        views. The body is bounded by ``MAX_CONTENT_LENGTH`` (a body declared
+        larger is not read at all: the view's read answers 413) and goes to a
+        temporary file past ``MAX_FORM_MEMORY_SIZE`` (at most
+        :data:`PRELOAD_LIMIT`), so it never sits whole in memory. The view
+        then reads it like any body (``get_data``, ``form``, ``stream``), and
+        so does an async view it calls through ``ensure_sync``. False when
+        the client left before the body was complete.
+        """
+        limit = request.max_content_length
+        try:
+            declared = request.content_length
+        except HTTPException:
+            return True  # a length no body can have: the view's read answers 400
+        if limit is not None and declared is not None and declared > limit:
+            return True
+        memory = request.max_form_memory_size
+        spill_at = PRELOAD_LIMIT if memory is None else min(memory, PRELOAD_LIMIT)
+        await body.receive_all(limit, spill_at)
+        return not body.disconnected
 
     def _preserve(self, environ: dict[str, t.Any]) -> None:
         preserve = environ.get("kolben.preserve_context")

@@ -29,6 +29,16 @@ __all__ = ["granian_version", "serve"]
 _INTERFACES = {"wsgi": Interfaces.WSGI, "asgi": Interfaces.ASGI}
 
 
+#: Blocking threads per worker under ``--interface wsgi``. Granian's WSGI
+#: side holds a thread while a request body arrives, so a slow client
+#: holds one for as long as it likes: two a core plus one (5 on 2 cores)
+#: were all taken by 5 slow uploads and every other request waited. 32
+#: leave 22 free with 10 slow clients. Granian starts them on demand and
+#: stops idle ones (30 s), so an idle worker does not keep 32 threads; more
+#: threads add no CPU (the GIL), only room to wait. Under ASGI no thread
+#: waits for a body (Kolben receives it on the loop first).
+WSGI_THREADS = 32
+
 #: Seconds a stopping worker may take to finish open responses.
 WORKERS_KILL_TIMEOUT = 10
 
@@ -46,8 +56,7 @@ def serve(
     """Serve ``target`` on ``host:port`` until SIGINT or SIGTERM."""
     interface = _INTERFACES[target.interface]
     if interface == Interfaces.WSGI:
-        # Granian's advice (it warns above this): two threads a core, plus one.
-        blocking = multiprocessing.cpu_count() * 2 + 1 if threaded else 1
+        blocking = max(WSGI_THREADS, multiprocessing.cpu_count() * 2 + 1) if threaded else 1
     else:
         blocking = 1  # ASGI runs on the event loop; sync views use their own pool
     options: dict[str, t.Any] = {}
