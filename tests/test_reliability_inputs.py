@@ -15,10 +15,13 @@ import typing as t
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from werkzeug.formparser import parse_form_data as werkzeug_parse_form_data
 
 from kolben import Kolben, Response, got_request_exception, redirect, request, send_file
 from kolben.datastructures import Headers
+from kolben.exceptions import HTTPException
 from kolben.formparser import parse_form_data
 from kolben.testing import KolbenClient, create_environ
 from kolben.wsgi import LimitedStream, get_content_length
@@ -426,3 +429,28 @@ def test_x_sendfile_of_a_non_latin_1_path_sends_its_bytes(
     response = make_client(app).get("/")
     assert response.status_code == 200
     assert response.headers["X-Sendfile"].encode("latin-1") == os.fsencode(path)
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="0123456789", min_size=15, max_size=25),
+        st.from_regex(r"[ \t]*0*[0-9]{1,5000}[ \t]*", fullmatch=True),
+    )
+)
+def test_content_length_parses_or_is_a_400(value: str) -> None:
+    # Any header text: absent (None), a length no larger than sys.maxsize,
+    # or a 400, never another exception (RFC 9110 section 8.6).
+    environ = {"CONTENT_LENGTH": value}
+    try:
+        length = get_content_length(environ)
+    except HTTPException as exc:
+        assert exc.code == 400
+        digits = value.strip(" \t")
+        assert digits.isascii()
+        assert digits.isdigit()
+        assert len(digits.lstrip("0")) >= len(str(sys.maxsize))
+        return
+    if length is not None:
+        assert 0 <= length <= sys.maxsize
+        assert str(length) == (value.strip(" \t").lstrip("0") or "0")
