@@ -1088,3 +1088,14 @@ def test_two_host_headers_are_a_400_under_both_interfaces(
     assert client.get("/", headers={"Host": "a.example,b.example"}).status_code == 400
     assert hooks == ["SecurityError", "SecurityError"]
     assert client.get("/", headers={"Host": "a.example"}).data == b"http://a.example/"
+
+
+def test_unread_body_stays_readable_in_a_preserved_context(app: Kolben) -> None:
+    @app.post("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client(interface="asgi")
+    with client:
+        assert client.post("/", data=b"kept").data == b"ok"
+        assert request.get_data() == b"kept"

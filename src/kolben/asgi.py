@@ -67,7 +67,9 @@ def build_environ(scope: Scope, body: t.Any) -> dict[str, t.Any]:
 
     The request object and the router read this one shape under both
     interfaces. Header values keep their bytes as latin-1 text, as PEP 3333
-    says; repeated headers are joined with ``,`` (``;`` for Cookie).
+    says; repeated headers are joined with ``,`` (``;`` for Cookie). Two
+    Host lines thus give a Host with a comma, which the app answers with
+    400 (RFC 9112 section 3.2), as it does when a WSGI server joins them.
     """
     # PERF: the constant keys come from one prepared dict (a C-level copy),
     # and every optional scope key costs one lookup only when present.
@@ -329,11 +331,15 @@ class ASGIBody:
                 return b""
 
     def close(self) -> None:
-        """Drop what was received ahead (its temporary file included)."""
+        """Close the temporary file of a body received ahead, if any.
+
+        What is in memory stays readable: a test that keeps the request
+        context (``with client:``) may still read an unread body.
+        """
         if self._file is not None:
             self._file.close()
             self._file = None
-        self._buffer.clear()
+            self._file_pos = self._file_size = 0
 
 
 class _NoBody:
