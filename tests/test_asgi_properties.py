@@ -102,7 +102,7 @@ _RULES = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     specs=st.lists(_RULES, min_size=1, max_size=5),
     strict_slashes=st.booleans(),
