@@ -257,6 +257,48 @@ def _escape_non_ascii(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ESCAPE_ERRORS, _escape_non_ascii)
 
 
+_INF = float("inf")
+
+
+def _float_differs(value: float) -> bool:
+    """Whether orjson writes ``value`` differently from the stdlib (see below)."""
+    magnitude = abs(value)
+    # NaN fails every comparison, so it lands in the second test.
+    return 0.0 < magnitude < 1e-4 or not magnitude < _INF
+
+
+def _has_stdlib_float(obj: t.Any) -> bool:
+    """Whether ``obj``, as orjson just encoded it, holds a float orjson writes
+    differently from the stdlib.
+
+    Only called after orjson succeeded, so ``obj`` is made of what it
+    accepts: exact builtins (subclasses went to the stdlib already) and the
+    types :func:`_default` converts, whose results are walked too.
+    """
+    stack = [obj]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        o = pop()
+        kind = type(o)
+        if kind is float:
+            if _float_differs(o):
+                return True
+        elif kind is dict:
+            extend(o.values())  # keys are str: orjson refused any other
+        elif kind is list or kind is tuple:
+            extend(o)
+        elif kind is str or kind is int or kind is bool or o is None:
+            continue
+        else:
+            try:
+                push(_default(o))
+            except TypeError:
+                # A type orjson encodes natively (an Enum, say): let the
+                # stdlib decide, as it would without orjson.
+                return True
+    return False
+
+
 class _CompactPlan:
     """How to produce compact response bodies for one set of provider options."""
 
@@ -309,11 +351,15 @@ class _CompactPlan:
             return self._stdlib_encode(obj)
         # orjson writes NaN and the infinities as null (the stdlib: NaN,
         # Infinity) and floats below 1e-4 differently (1e-7 for 1e-07,
-        # 0.00001 for 1e-05). Any output that might hold such a value goes
-        # to the stdlib; a None or a look-alike inside a string only costs
-        # that fallback.
-        # PERF: bytes.find is the cheapest scan here; regexes cost ~30 ns/byte.
-        if out.find(b"null") >= 0 or out.find(b"e-") >= 0 or out.find(b"0.0000") >= 0:
+        # 0.00001 for 1e-05); every other value comes out byte for byte.
+        # Such a float always leaves one of these marks in the output, but
+        # so do None and text like "e-mail": the marks only decide whether
+        # to look at the floats themselves.
+        # PERF: bytes.find is the cheapest scan here (regexes cost ~30 ns/byte),
+        # and walking the data to its floats costs a fraction of encoding it a
+        # second time with the stdlib, which every mark used to trigger.
+        marked = out.find(b"null") >= 0 or out.find(b"e-") >= 0 or out.find(b"0.0000") >= 0
+        if marked and _has_stdlib_float(obj):
             return self._stdlib_encode(obj)
         if self._ensure_ascii:
             if out.find(b"\x7f") >= 0:
