@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode
 from markupsafe import Markup
 
 from kolben import Kolben, session
@@ -1005,7 +1006,12 @@ def test_signer_matches_stock_itsdangerous(data: dict[str, t.Any]) -> None:
     with app.app_context():
         mine = ours.dumps(data)
         theirs = stock.dumps(data)
-        assert mine.rsplit(".", 2)[0] == theirs.rsplit(".", 2)[0]
+        ours_payload, stock_payload = mine.rsplit(".", 2)[0], theirs.rsplit(".", 2)[0]
+        if ours_payload != stock_payload:
+            # Only a short payload that stock itsdangerous compressed may differ:
+            # Kolben stores it plain (PERF in sessions.py), readers take both.
+            assert stock_payload.startswith(".")
+            assert len(base64_decode(ours_payload)) < 64
         assert ours.loads(theirs) == data
         assert stock.loads(mine) == data
         assert ours.loads(mine, max_age=60) == data

@@ -187,3 +187,57 @@ def test_a_different_key_is_refused_both_ways(make_client: MakeClient) -> None:
     client.set_cookie("session", _cookie_of(flask_client))
     client.get("/read")
     assert app.seen == [{}]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("data", "kolben_compresses"),
+    [
+        ({"n": 2}, False),
+        # Short and compressible: Flask compresses it, Kolben does not try.
+        ({"pad": "a" * 40}, False),
+        ({"rows": [{"name": "same text", "n": i % 3} for i in range(30)]}, True),
+    ],
+)
+@pytest.mark.parametrize("view", ["def", "async def"])
+def test_plain_and_compressed_payloads_cross_over(
+    make_client: MakeClient, data: dict[str, t.Any], kolben_compresses: bool, view: str
+) -> None:
+    flask_app = _flask_app()
+
+    @flask_app.route("/put")
+    def flask_put() -> str:
+        flask.session.update(data)
+        return "ok"
+
+    app = _kolben_app()
+    if view == "def":
+
+        @app.route("/put")
+        def put() -> str:
+            session.update(data)
+            return "ok"
+
+    else:
+
+        @app.route("/put")
+        async def put_async() -> str:
+            session.update(data)
+            return "ok"
+
+    client = make_client(app)
+    client.get("/put")
+    ours = _cookie_of(client)
+    assert ours.startswith(".") is kolben_compresses  # "." marks a zlib payload
+    flask_client = flask_app.test_client()
+    flask_client.set_cookie("session", ours)
+    flask_client.get("/read")
+    assert flask_app.seen == [data]
+
+    flask_client = flask_app.test_client()
+    flask_client.get("/put")
+    theirs = _cookie_of(flask_client)
+    assert theirs.startswith(".") is (data != {"n": 2})
+    client = make_client(app)
+    client.set_cookie("session", theirs)
+    client.get("/read")
+    assert app.seen == [data]  # type: ignore[attr-defined]
