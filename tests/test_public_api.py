@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import subprocess
+import sys
 import types
 import typing as t
 
@@ -237,3 +239,22 @@ def test_globals_extension_names() -> None:
     assert kg._cv_request.name == "flask.request_ctx"
     assert not kg.app_ctx
     assert not kg.request_ctx
+
+
+def test_import_kolben_defers_click_and_the_test_client() -> None:
+    # PERF (issue 15): a server process never pays for the command line or
+    # the test client; both load on first use.
+    code = (
+        "import sys, kolben\n"
+        "deferred = ('click', 'kolben.testing', 'kolben.clibase')\n"
+        "print(sorted(m for m in deferred if m in sys.modules))\n"
+        "app = kolben.Kolben('lazy_app')\n"
+        "print(app.cli.name, kolben.Blueprint('bp', 'lazy_app').cli.name)\n"
+        "print(kolben.testing.KolbenClient.__name__, 'click' in sys.modules)\n"
+        "app.cli = 'replaced'\n"
+        "print(app.cli)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["[]", "lazy_app bp", "KolbenClient True", "replaced"]

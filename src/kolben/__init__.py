@@ -6,13 +6,14 @@ Port a Flask app by changing ``flask`` to ``kolben`` in the imports; the
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
 import typing as t
 import warnings
 
 from markupsafe import Markup, escape
 
 from . import json
+from ._imports import LazyModule
 from .app import Flask, Kolben
 from .blueprints import Blueprint
 from .config import Config
@@ -103,6 +104,18 @@ __all__ = [
 ]
 
 
+# PERF: importlib.metadata costs ~30 ms of ``import kolben`` and only serves
+# the deprecated ``__version__``: it loads on first use (kolben._imports).
+if t.TYPE_CHECKING:  # pragma: no cover
+    import importlib.metadata as _metadata
+else:
+    _metadata = LazyModule("importlib.metadata")
+
+# Submodules ``kolben.app`` used to import eagerly; ``kolben.testing`` keeps
+# working after a bare ``import kolben``, now loading on first access.
+_ON_FIRST_ACCESS = frozenset({"testing", "clibase"})
+
+
 def __getattr__(name: str) -> t.Any:
     if name == "__version__":
         warnings.warn(
@@ -110,5 +123,7 @@ def __getattr__(name: str) -> t.Any:
             DeprecationWarning,
             stacklevel=2,
         )
-        return importlib.metadata.version("kolben")
-    raise AttributeError(name)
+        return _metadata.version("kolben")
+    if name in _ON_FIRST_ACCESS:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import typing as t
+from types import ModuleType
 
-__all__ = ["ImportStringError", "import_string"]
+__all__ = ["ImportStringError", "LazyModule", "import_string"]
 
 
 class ImportStringError(ImportError):
@@ -81,3 +82,36 @@ def import_string(import_name: str, silent: bool = False) -> t.Any:
         if silent:
             return None
         raise ImportStringError(import_name, exc) from exc
+
+
+class LazyModule:
+    """A module that is imported the first time one of its attributes is read.
+
+    PERF: this is Kolben's one way to defer an import for start-up time (not
+    to dodge a cycle: those are design errors, DEVELOPERS.md). ``import
+    kolben`` stays free of what only some programs use, such as the test
+    client and click, which ``kolben.app`` reaches only inside the methods
+    that need them. The holder declares the real module for the type
+    checker::
+
+        if t.TYPE_CHECKING:
+            from . import testing as _testing
+        else:
+            _testing = LazyModule("kolben.testing")
+    """
+
+    __slots__ = ("_module", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> t.Any:
+        module = self._module
+        if module is None:
+            module = self._module = importlib.import_module(self._name)
+        return getattr(module, attr)
+
+    def __repr__(self) -> str:
+        state = "loaded" if self._module is not None else "not loaded yet"
+        return f"<LazyModule {self._name!r} ({state})>"

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
 
-from . import testing as _testing
-from .clibase import AppGroup, KolbenCliRunner
-from .clibase import load_dotenv as _load_dotenv
+from ._imports import LazyModule
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .dispatch_async import AsyncDispatcher
@@ -32,7 +30,16 @@ from .wrappers import response as _response_module
 if t.TYPE_CHECKING:  # pragma: no cover
     import logging
 
+    from . import clibase as _clibase
+    from . import testing as _testing
+    from .clibase import AppGroup, KolbenCliRunner
     from .typing import RouteCallable
+else:
+    # PERF: the test client and the command line (click) load on first use,
+    # so ``import kolben`` in a server process skips them (issue 15: about a
+    # third of its import time).
+    _clibase = LazyModule("kolben.clibase")
+    _testing = LazyModule("kolben.testing")
 
 __all__ = ["Flask", "Kolben"]
 
@@ -149,8 +156,6 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._plan = None
-        #: The app's commands for the ``kolben`` command line (``@app.cli.command()``).
-        self.cli: AppGroup = AppGroup(self.name)
         self.before_serving_funcs: list[Callable[[], t.Any]] = []
         self.after_serving_funcs: list[Callable[[], t.Any]] = []
         self._async_cache: dict[t.Any, bool] = {}
@@ -187,6 +192,15 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
                 return "__main__"
             return os.path.splitext(os.path.basename(fn))[0]
         return self.import_name
+
+    @cached_property
+    def cli(self) -> AppGroup:
+        """The app's commands for the ``kolben`` command line (``@app.cli.command()``).
+
+        Made on first use (PERF: click loads only then); assignable like
+        any attribute.
+        """
+        return _clibase.AppGroup(self.name)
 
     @cached_property
     def logger(self) -> logging.Logger:
@@ -360,7 +374,7 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
 
     def test_cli_runner(self, **kwargs: t.Any) -> KolbenCliRunner:
         """A click runner for this app's commands (:attr:`test_cli_runner_class`)."""
-        cls = self.test_cli_runner_class or KolbenCliRunner
+        cls = self.test_cli_runner_class or _clibase.KolbenCliRunner
         return cls(self, **kwargs)
 
     # -- static files -------------------------------------------------------------------
@@ -426,7 +440,7 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
             )
             return
         if get_load_dotenv(load_dotenv):
-            _load_dotenv()
+            _clibase.load_dotenv()
             if "KOLBEN_DEBUG" in os.environ or "FLASK_DEBUG" in os.environ:
                 self.debug = get_debug_flag()
         if debug is not None:

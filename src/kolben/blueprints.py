@@ -15,8 +15,9 @@ import os
 import typing as t
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 
-from .clibase import AppGroup
+from ._imports import LazyModule
 from .globals import current_app
 from .helpers import send_from_directory
 from .scaffold import (
@@ -28,7 +29,9 @@ from .scaffold import (
 )
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from . import clibase as _clibase
     from .app import Kolben
+    from .clibase import AppGroup
     from .typing import (
         AfterRequestCallable,
         BeforeRequestCallable,
@@ -43,6 +46,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
         URLValuePreprocessorCallable,
     )
     from .wrappers import Response
+else:
+    _clibase = LazyModule("kolben.clibase")  # PERF: click on first use (kolben.app)
 
 __all__ = ["Blueprint", "BlueprintSetupState", "DeferredSetupFunction"]
 
@@ -224,11 +229,17 @@ class Blueprint(Scaffold):
         #: Default values for the URL variables of every rule.
         self.url_values_defaults: dict[str, t.Any] = url_defaults or {}
         self.cli_group = cli_group
-        #: Commands for the app's command line, grouped under ``cli_group``.
-        self.cli: AppGroup = AppGroup(name)
         #: The functions :meth:`register` calls with each setup state.
         self.deferred_functions: list[DeferredSetupFunction] = []
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
+
+    @cached_property
+    def cli(self) -> AppGroup:
+        """Commands for the app's command line, grouped under ``cli_group``.
+
+        Made on first use (PERF: click loads only then, see ``kolben.app``).
+        """
+        return _clibase.AppGroup(self.name)
 
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_registered_once:
