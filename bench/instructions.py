@@ -431,15 +431,21 @@ def imports(wanted: set[str] | None) -> None:
     The count of ``python -c "import X"`` minus that of ``python -c "pass"``:
     start-up cancels out, and unlike wall time on a shared machine the
     figure repeats to a fraction of a percent. Byte-code caches are warm
-    (one import first, outside valgrind), as in any installed program.
+    (one import first, outside valgrind, writes them), as in any installed
+    program.
     """
     rows = []
+    # The warm-up import writes the byte-code caches (uv installs without
+    # them, and a shell may set PYTHONDONTWRITEBYTECODE): compiling is a
+    # one-off cost, not what a program pays at each start.
+    warm_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="kolben-callgrind-") as tmp:
         empty = _run_counted("pass", Path(tmp))
         for name, module in IMPORTS.items():
             if wanted is not None and name != "kolben" and name not in wanted:
                 continue
-            subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=HERE)
+            warm = [sys.executable, "-c", f"import {module}"]
+            subprocess.run(warm, check=True, cwd=HERE, env=warm_env)
             rows.append((name, module, _run_counted(f"import {module}", Path(tmp)) - empty))
     print("\n| framework | module | instructions to import |\n|---|---|---|")
     for name, module, n in rows:
