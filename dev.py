@@ -15,8 +15,13 @@
                           --http for requests/second over granian instead
     python3 dev.py docs   build the documentation site into ./site (mkdocs build --strict);
                           open site/index.html, or `python3 dev.py docs serve` for a live preview
-    python3 dev.py fuzz   fuzz the body, query, cookie and header parsers with atheris
-                          for 60 s (installs atheris; libFuzzer options pass through)
+    python3 dev.py fuzz [forms|asgi|router|all]
+                          fuzz the body/query/cookie/header parsers, the ASGI entry and
+                          the router with atheris, 60 s each (installs atheris;
+                          libFuzzer options pass through)
+    python3 dev.py soak [--minutes N]
+                          soak kolben run (WSGI, ASGI), gunicorn, uvicorn and hypercorn
+                          on 127.0.0.1; fails on a 5xx or 10% memory growth after warm-up
     python3 dev.py lock   update uv.lock after changing dependencies in pyproject.toml;
                           `lock --upgrade` moves every pin to the newest release
 
@@ -218,12 +223,23 @@ def bench() -> None:
     run(PY, "bench/run_asgi.py", *args)
 
 
+FUZZ_TARGETS = {"forms": "fuzz_forms.py", "asgi": "fuzz_asgi.py", "router": "fuzz_router.py"}
+
+
 def fuzz() -> None:
     ensure_env(EXTRAS["test"])
     # atheris is only needed here, so it is not in any extra (nor in uv.lock).
     if subprocess.run([str(PY), "-c", "import atheris"], capture_output=True).returncode:
         run(ensure_uv(), "pip", "install", "-q", "--python", PY, "atheris", env=uv_env())
-    run(PY, "tests/fuzz/fuzz_forms.py", *sys.argv[2:])
+    args = sys.argv[2:]
+    which = args.pop(0) if args and args[0] in (*FUZZ_TARGETS, "all") else "all"
+    for name in FUZZ_TARGETS if which == "all" else [which]:
+        run(PY, ROOT / "tests" / "fuzz" / FUZZ_TARGETS[name], *args)
+
+
+def soak() -> None:
+    ensure_env(EXTRAS["test"])
+    run(PY, ROOT / "tests" / "soak" / "soak.py", *sys.argv[2:])
 
 
 COMMANDS = {
@@ -235,6 +251,7 @@ COMMANDS = {
     "lock": lock,
     "ecosystem": ecosystem,
     "smoke": smoke,
+    "soak": soak,
 }
 
 if __name__ == "__main__":

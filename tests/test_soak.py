@@ -31,7 +31,7 @@ def _soak(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tupl
     return proc.returncode, proc.stdout + proc.stderr
 
 
-@pytest.mark.servers
+@pytest.mark.soak
 def test_soak_30_seconds(tmp_path: Path) -> None:
     code, output = _soak(tmp_path, "--seconds", "30")
     print(output)
@@ -44,7 +44,7 @@ def test_soak_30_seconds(tmp_path: Path) -> None:
         assert cells[-1] == "yes", row
 
 
-@pytest.mark.servers
+@pytest.mark.soak
 def test_soak_fails_on_a_5xx(tmp_path: Path) -> None:
     code, output = _soak(
         tmp_path, "--seconds", "3", "--servers", "uvicorn", env={"SOAKAPP_FAIL": "1"}
