@@ -199,6 +199,29 @@ def test_rule_defaults_merge_with_url_defaults(app: Kolben, make_client: MakeCli
     assert make_client(app).get("/list").text == "1 20"
 
 
+@pytest.mark.parametrize("is_async", [False, True], ids=["def", "async"])
+def test_blueprint_rules_carry_a_defaults_mapping(
+    app: Kolben, make_client: MakeClient, is_async: bool
+) -> None:
+    # As in Flask, a blueprint route's rule gets the merged defaults, {} when
+    # there are none: flask-smorest tests `name not in rule.defaults`.
+    bp = Blueprint("bp", __name__)
+    if is_async:
+
+        @bp.route("/item/<int:x>")
+        async def item(x: int) -> str:
+            return f"item {x} {url_for('.item', x=x + 1)}"
+
+    else:
+
+        @bp.route("/item/<int:x>")
+        def item(x: int) -> str:
+            return f"item {x} {url_for('.item', x=x + 1)}"
+
+    app.register_blueprint(bp)
+    assert next(app.url_map.iter_rules("bp.item")).defaults == {}
+    assert make_client(app).get("/item/3").text == "item 3 /item/4"
+
 def test_empty_url_prefix_option_keeps_the_blueprint_prefix(app: Kolben) -> None:
     # None means "not given"; the empty string is a prefix (of nothing).
     bp = Blueprint("bp", __name__, url_prefix="/bp")

@@ -195,6 +195,13 @@ def test_any_inside_a_mixed_segment_prefers_the_longest_item() -> None:
     assert one("/<any(a, ab):x>b", "/ab") == "a"
 
 
+def test_any_regex_lists_the_items_in_the_rule_order() -> None:
+    # flask-smorest reads the items back from the regex (OpenAPI's enum) in
+    # the order the rule gives them, as Werkzeug writes the alternation.
+    assert AnyConverter(Map(), "foo", "bar", "foo+bar").regex == r"(?:foo|bar|foo\+bar)"
+    assert one("/<any(a, ab):x>", "/ab") == "ab"
+
+
 def test_any_needs_items_without_slashes() -> None:
     with pytest.raises(ValueError, match="at least one"):
         Map([Rule("/<any:x>", endpoint="e")])

@@ -38,6 +38,16 @@ def test_rule_attributes() -> None:
     assert not hasattr(rule, "__dict__")
 
 
+def test_defaults_keep_a_given_empty_mapping() -> None:
+    # As Werkzeug's Rule: only "not given" is None. Flask's blueprint setup
+    # passes {} and flask-smorest tests `name not in rule.defaults`.
+    assert Rule("/<int:x>", endpoint="e").defaults is None
+    empty = Rule("/<int:x>", endpoint="e", defaults={})
+    assert empty.defaults == {}
+    Map([empty])
+    assert empty.build({"x": 3}) == ("", "/3")
+
+
 def test_map_settings_fill_the_rule() -> None:
     url_map = Map(
         [Rule("/a", endpoint="a")],

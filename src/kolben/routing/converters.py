@@ -112,9 +112,10 @@ class AnyConverter(BaseConverter):
             if not isinstance(item, str) or "/" in item:
                 raise ValueError(f"'any' converter items must be strings without '/': {item!r}")
         self.items = frozenset(items)
-        # Longest first so a prefix never shadows a longer item in mixed segments.
-        ordered = sorted(items, key=lambda s: (-len(s), s))
-        self.regex = "(?:" + "|".join(re.escape(x) for x in ordered) + ")"
+        # In the rule's order, as Werkzeug writes it: flask-smorest reads the items
+        # back from the regex. Rules are matched with fullmatch, which backtracks
+        # into the alternation, so a prefix still never shadows a longer item.
+        self.regex = "(?:" + "|".join(re.escape(x) for x in items) + ")"
 
     def to_url(self, value: t.Any) -> str:
         """Return ``value`` quoted; raise ValueError when it is not one of the items."""

@@ -245,7 +245,9 @@ class Rule(RuleFactory):
             )
         self.rule = string
         self.map: Map | None = None
-        self.defaults: dict[str, t.Any] | None = dict(defaults) if defaults else None
+        # A given mapping is kept even when empty, as Werkzeug does: Flask's blueprint
+        # setup always passes one, and flask-smorest tests `name in rule.defaults`.
+        self.defaults: dict[str, t.Any] | None = None if defaults is None else dict(defaults)
         self.subdomain = subdomain
         self.host = host
         self.build_only = build_only
@@ -482,7 +484,7 @@ class Rule(RuleFactory):
         try:
             domain = self._render(self._build_domain, values)
             path, slots = self._build_path
-            if self.defaults is None:
+            if not self.defaults:
                 # PERF: the common case inlined: every variable is in values.
                 for name, to_url, static in slots:
                     path += to_url(values[name]) + static
