@@ -155,7 +155,9 @@ def starlette_asgi() -> t.Any:
             "query": query,
         }
     )
-    app.router.routes += [Route("/response", plaintext), Route("/page", page)]
+    # First, as a user would place them: Starlette tries its routes in order,
+    # and these cases measure the response and the template, not routing (C).
+    app.router.routes[:0] = [Route("/response", plaintext), Route("/page", page)]
     return app
 
 

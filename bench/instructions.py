@@ -385,8 +385,15 @@ def annotate(path: str, inclusive: bool, top: int = 15) -> list[str]:
         return self_costs(path, top)
     cmd = ["callgrind_annotate", "--inclusive=yes", path]
     text = subprocess.run(cmd, capture_output=True, text=True).stdout
-    rows = [ln for ln in text.splitlines() if re.match(r"^\s*[\d,]+ \(", ln)]
-    return rows[1 : top + 1]  # the first row is the program total
+    rows = []
+    for line in text.splitlines():
+        found = re.match(r"^\s*([\d,]+) \(\s*([\d.]+)%\)\s+(\S+)", line)
+        # Skip the program total, the frames around the whole run (100%) and
+        # the interpreter's recursion cycles (over 100%).
+        if found and float(found.group(2)) < 100.0:
+            name = found.group(3).rpartition(":")[2]
+            rows.append(f"{found.group(1):>15} ({found.group(2):>5}%)  {name}")
+    return rows[:top]
 
 
 def self_costs(path: str, top: int = 15) -> list[str]:
