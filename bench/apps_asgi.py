@@ -283,6 +283,35 @@ def litestar_asgi() -> t.Any:
     return build()
 
 
+def bare_asgi() -> t.Any:
+    """The floor: an ASGI callable that does nothing but answer case A.
+
+    It also completes the lifespan protocol, so granian's ``asgi`` interface
+    serves it exactly as it serves Kolben.
+    """
+    body = HELLO.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+
+    return app
+
+
 #: The peers of ``instructions.py`` (ASGI), Kolben first.
 INSTRUCTION_FRAMEWORKS: dict[str, t.Callable[[], t.Any]] = {
     "kolben": kolben_asgi,
