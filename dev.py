@@ -12,7 +12,8 @@
                           virtualenv and serve a small app from it
     python3 dev.py bench  run the benchmarks against Flask, Bottle and Falcon (WSGI),
                           then Falcon and Starlette (ASGI); --quick for shorter runs,
-                          --http for requests/second over granian instead
+                          --http for requests/second over granian instead,
+                          --instructions for CPU instructions per request (callgrind)
     python3 dev.py docs   build the documentation site into ./site (mkdocs build --strict);
                           open site/index.html, or `python3 dev.py docs serve` for a live preview
     python3 dev.py fuzz [forms|asgi|router|all]
@@ -216,6 +217,10 @@ def docs() -> None:
 def bench() -> None:
     ensure_env(EXTRAS["bench"])
     args = sys.argv[2:]
+    if "--instructions" in args:
+        ensure_apt("valgrind", "/usr/bin/valgrind", "python3 dev.py bench --instructions")
+        run(PY, "bench/instructions.py", *[a for a in args if a != "--instructions"])
+        return
     if "--http" in args:
         run(PY, "bench/run_http.py", *[a for a in args if a != "--http"])
         return
