@@ -16,10 +16,9 @@ The same property runs in the normal suite with hypothesis
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import atheris
+from fuzzmain import fuzz_main
 
 with atheris.instrument_imports():
     from asgi_harness import HEADER_NAMES, HEADER_VALUES, PATHS, exercise
@@ -69,16 +68,7 @@ def test_one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    argv = list(sys.argv)
-    # Kept between runs (and out of git: the .venv is ignored).
-    corpus = Path(sys.prefix) / "kolben-fuzz-corpus-asgi"
-    if not any(not arg.startswith("-") for arg in argv[1:]):
-        corpus.mkdir(parents=True, exist_ok=True)
-        argv.append(str(corpus))
-    if not any(arg.startswith(("-max_total_time", "-runs")) for arg in argv):
-        argv.append("-max_total_time=60")
-    atheris.Setup(argv, test_one_input)
-    atheris.Fuzz()
+    fuzz_main("kolben-fuzz-corpus-asgi", test_one_input)
 
 
 if __name__ == "__main__":

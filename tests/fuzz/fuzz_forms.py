@@ -15,10 +15,10 @@ The same properties run in the normal suite with hypothesis
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import atheris
+from fuzzmain import fuzz_main
 
 with atheris.instrument_imports():
     from kolben.exceptions import HTTPException
@@ -117,17 +117,7 @@ def seed_corpus(directory: Path) -> None:
 
 
 def main() -> None:
-    argv = list(sys.argv)
-    # Kept between runs (and out of git: the .venv is ignored) so that a
-    # longer campaign resumes where the last one stopped.
-    corpus = Path(sys.prefix) / "kolben-fuzz-corpus"
-    if not any(not arg.startswith("-") for arg in argv[1:]):
-        seed_corpus(corpus)
-        argv.append(str(corpus))
-    if not any(arg.startswith(("-max_total_time", "-runs")) for arg in argv):
-        argv.append("-max_total_time=60")
-    atheris.Setup(argv, test_one_input)
-    atheris.Fuzz()
+    fuzz_main("kolben-fuzz-corpus", test_one_input, seed=seed_corpus)
 
 
 if __name__ == "__main__":
