@@ -164,8 +164,8 @@ def test() -> None:
     run(BIN / "mypy", "--strict", "src/kolben")
     build_docs()
     smoke()
-    run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
     run_ecosystem()
+    run(PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:])
 
 
 def ecosystem() -> None:
