@@ -8,7 +8,8 @@ C  GET /users/123/posts/hello-world   the 102nd route, after /r0/<int> .. /r99/<
 D  GET /query?a=1&b=2                 two query arguments and one header
 
 and for ``instructions.py`` the routes of ``apps_wsgi.py``'s A', E, F, G
-(with BlackSheep and Litestar as further peers). Peers without a form parser
+(with BlackSheep and Litestar as further peers), and its case S: 1 MiB sent
+from an async generator in 16 chunks (Kolben and Starlette). Peers without a form parser
 installed (Starlette needs python-multipart) or sessions (Falcon; Litestar's
 need cryptography) lack that route, and their row says n/a.
 
@@ -33,6 +34,15 @@ from apps_wsgi import (
 Scope = t.MutableMapping[str, t.Any]
 Receive = t.Callable[[], t.Awaitable[t.MutableMapping[str, t.Any]]]
 Send = t.Callable[[t.MutableMapping[str, t.Any]], t.Awaitable[None]]
+
+#: Case S of instructions.py: STREAM_CHUNKS chunks of STREAM_CHUNK (1 MiB).
+STREAM_CHUNK = bytes(range(256)) * 256
+STREAM_CHUNKS = 16
+
+
+async def _stream_chunks() -> t.AsyncIterator[bytes]:
+    for _ in range(STREAM_CHUNKS):
+        yield STREAM_CHUNK
 
 
 async def _filler_view(id: int) -> str:
@@ -91,6 +101,10 @@ def kolben_asgi() -> t.Any:
         session["n"] = n
         return str(n)
 
+    @app.route("/stream")
+    async def stream() -> t.Any:
+        return Response(_stream_chunks(), mimetype="application/octet-stream")
+
     return app.asgi
 
 
@@ -120,7 +134,13 @@ def _starlette(endpoints: dict[str, t.Any]) -> t.Any:
 
 def starlette_asgi() -> t.Any:
     from starlette.requests import Request
-    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.responses import (
+        HTMLResponse,
+        JSONResponse,
+        PlainTextResponse,
+        Response,
+        StreamingResponse,
+    )
     from starlette.routing import Route
 
     async def plaintext(request: Request) -> Response:
@@ -146,6 +166,9 @@ def starlette_asgi() -> t.Any:
         user = request.query_params.get("name")
         return HTMLResponse(env.get_template("page.html").render(user=user, items=ITEMS))
 
+    async def stream(request: Request) -> Response:
+        return StreamingResponse(_stream_chunks(), media_type="application/octet-stream")
+
     app = _starlette(
         {
             "plaintext": plaintext,
@@ -157,7 +180,11 @@ def starlette_asgi() -> t.Any:
     )
     # First, as a user would place them: Starlette tries its routes in order,
     # and these cases measure the response and the template, not routing (C).
-    app.router.routes[:0] = [Route("/response", plaintext), Route("/page", page)]
+    app.router.routes[:0] = [
+        Route("/response", plaintext),
+        Route("/page", page),
+        Route("/stream", stream),
+    ]
     return app
 
 

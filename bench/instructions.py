@@ -32,6 +32,8 @@ Cases (``apps_wsgi.py``, ``apps_asgi.py``):
     F  POST /form                 a urlencoded form of five fields (ASGI: awaited)
     G  GET /count + cookie        session read + write (a newly signed cookie)
     H  GET /                      a view returning a str
+    S  GET /stream                1 MiB from an async generator in 16 chunks (ASGI only;
+                                  not in the default run)
 
 Every response is checked first (status and body; G: the counter went from
 1 to 2), so a broken app cannot look fast. For each case Kolben loses, the
@@ -59,6 +61,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from apps_asgi import STREAM_CHUNK, STREAM_CHUNKS  # noqa: E402
 from apps_wsgi import FORM_BODY, FORM_ECHO, HELLO, USER  # noqa: E402
 
 #: (count over N_LONG - count over N_SHORT) / (N_LONG - N_SHORT)
@@ -106,8 +109,14 @@ CASES: dict[str, Case] = {
         lambda b: b.strip() == b'{"email":"e-mail: ada@example.com","message":"Hello, World!",'
         b'"note":null}',
     ),
+    # Not in the default run either (issue 15: a Task per chunk): ASGI peers
+    # with the route only (Starlette's StreamingResponse).
+    "S": Case(
+        "S stream 1 MiB/16", "GET", "/stream", "", (), b"",
+        (STREAM_CHUNK * STREAM_CHUNKS).__eq__,
+    ),
 }
-#: The cases of a full run (--cases may add I).
+#: The cases of a full run (--cases may add I and S).
 DEFAULT_CASES = "ABCDEFGH"
 #: What ``--imports`` compares: the module a program of each framework imports.
 IMPORTS = {
