@@ -24,6 +24,7 @@ from kolben import (
 from kolben.asgi import WebSocketDisconnect, build_environ
 from kolben.sse import EventStream, ServerSentEvent
 from kolben.testing import KolbenClient, WebSocketTestDenied
+from kolben.wrappers import Request
 
 Message = dict[str, t.Any]
 
@@ -1099,3 +1100,105 @@ def test_unread_body_stays_readable_in_a_preserved_context(app: Kolben) -> None:
     with client:
         assert client.post("/", data=b"kept").data == b"ok"
         assert request.get_data() == b"kept"
+
+
+# -- streaming and small forms without extra tasks or thread hops (issue 15) ----------
+
+
+def test_disconnect_while_the_generator_waits_closes_it_at_once(app: Kolben) -> None:
+    """A body that waits long between chunks (an event stream) stops as soon
+    as the client leaves, not at its next chunk."""
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+
+    @app.route("/")
+    async def view() -> t.Any:
+        async def gen() -> AsyncIterator[str]:
+            try:
+                yield "first\n"
+                await asyncio.sleep(3600)
+                yield "never\n"
+            finally:
+                events.append("closed")
+
+        return gen()
+
+    started = time.monotonic()
+    _, _, body, _ = run(_call(app, _scope(), disconnect_after_body=1))
+    assert body == b"first\n"
+    assert sorted(events) == ["closed", "teardown"]
+    assert time.monotonic() - started < 30  # not the hour the generator sleeps
+
+
+def test_cancelling_the_app_mid_stream_is_not_swallowed(app: Kolben) -> None:
+    """A server that cancels the app (shutting down) sees the cancellation,
+    and the generator is closed."""
+    events: list[str] = []
+
+    @app.route("/")
+    async def view() -> t.Any:
+        async def gen() -> AsyncIterator[str]:
+            try:
+                while True:
+                    yield "tick\n"
+                    await asyncio.sleep(0.01)
+            finally:
+                events.append("closed")
+
+        return gen()
+
+    async def main() -> None:
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        task = asyncio.ensure_future(app.asgi(_scope(), receive, send))
+        while len(sent) < 3:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert len(asyncio.all_tasks()) == 1  # nothing of the app's left running
+
+    run(main())
+    assert events == ["closed"]
+
+
+@pytest.mark.parametrize(("size", "on_loop"), [(60, True), (6000, False)])
+def test_small_forms_parse_on_the_loop_large_ones_in_a_thread(
+    app: Kolben, size: int, on_loop: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small body that has arrived is parsed on the loop (a thread hop costs
+    more than the parse); a larger one still goes to a worker thread."""
+    parsed_on: list[bool] = []
+    load = Request._load_form_data
+
+    def recording_load(self: Request) -> None:
+        parsed_on.append(threading.current_thread() is threading.main_thread())
+        load(self)
+
+    monkeypatch.setattr(Request, "_load_form_data", recording_load)
+
+    @app.post("/")
+    async def view() -> t.Any:
+        form = await request.form_async()
+        return {"size": len(form["a"])}
+
+    body = b"a=" + b"x" * size
+    scope = _scope(
+        method="POST",
+        headers=[
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    )
+    status, _, answer, _ = run(_call(app, scope, chunks=[body]))
+    assert status == 200
+    assert answer.replace(b" ", b"").strip() == b'{"size":%d}' % size
+    assert parsed_on == [on_loop]
