@@ -48,7 +48,9 @@ def _send(response: Response, method: str = "GET") -> tuple[str, list[tuple[str,
     try:
         body = b"".join(app_iter)
     finally:
-        t.cast(t.Any, app_iter).close()
+        close = getattr(app_iter, "close", None)
+        if close is not None:
+            close()
     return captured[0], captured[1], body
 
 

@@ -285,9 +285,12 @@ class Dispatcher(URLBuildingMixin, Scaffold):
             try:
                 self._match_request(ctx.request)
                 body = self._fast_dispatch(plan, ctx, environ, start_response)
-                if type(body) is list:
+                if isinstance(body, list):
                     return body
-                return _to_wsgi(t.cast(Response, body))(environ, start_response)
+                # PERF: a list body needs no async driving: no _to_wsgi call.
+                if type(body.response) is list:
+                    return body(environ, start_response)
+                return _to_wsgi(body)(environ, start_response)
             except Exception as e:
                 error = e
                 if environ.pop(START_RESPONSE_CALLED, False):
