@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from kolben import Kolben
+from kolben import Kolben, signals
 from kolben.globals import _cv_app, _cv_request
 from kolben.testing import KolbenClient
 
@@ -55,3 +55,14 @@ def _no_context_left_behind() -> Iterator[None]:
         while _cv_app.get(None) is not None:
             _cv_app.get().pop()
         pytest.fail(f"The test left a context pushed: {leaked_request or leaked_app!r}")
+
+
+@pytest.fixture(params=["fast", "hooked"])
+def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a case on the hook-less fast path and on the general path."""
+    if request.param == "hooked":
+        app.after_request(lambda response: response)
+    else:
+        # A receiver connected by an earlier test leaves the flag set for good.
+        monkeypatch.setattr(signals, "in_use", False)
+    return t.cast(str, request.param)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from kolben import Kolben, Response, abort, got_request_exception, request, signals
+from kolben import Kolben, Response, abort, got_request_exception, request
 from kolben.exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -21,17 +21,6 @@ from kolben.exceptions import (
 from kolben.testing import KolbenClient
 
 MakeClient = Callable[..., KolbenClient]
-
-
-@pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
-    if request.param == "hooked":
-        app.after_request(lambda response: response)
-    else:
-        # A receiver connected by an earlier test leaves the flag set for good.
-        monkeypatch.setattr(signals, "in_use", False)
-    return t.cast(str, request.param)
 
 
 class AppError(Exception):

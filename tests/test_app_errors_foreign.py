@@ -15,21 +15,11 @@ from collections.abc import Callable
 import pytest
 import werkzeug.exceptions
 
-from kolben import Kolben, Response, signals, websocket
+from kolben import Kolben, Response, websocket
 from kolben.exceptions import HTTPException
 from kolben.testing import KolbenClient, WebSocketTestDenied
 
 MakeClient = Callable[..., KolbenClient]
-
-
-@pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
-    if request.param == "hooked":
-        app.after_request(lambda response: response)
-    else:
-        monkeypatch.setattr(signals, "in_use", False)
-    return t.cast(str, request.param)
 
 
 class CSRFError(werkzeug.exceptions.BadRequest):

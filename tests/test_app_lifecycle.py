@@ -31,7 +31,6 @@ from kolben import (
     request_started,
     request_tearing_down,
     session,
-    signals,
 )
 from kolben.ctx import AppContext, RequestContext
 from kolben.globals import app_ctx, request_ctx
@@ -48,17 +47,6 @@ _SIGNALS = {
     "appcontext_tearing_down": appcontext_tearing_down,
     "appcontext_popped": appcontext_popped,
 }
-
-
-@pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
-    if request.param == "hooked":
-        app.after_request(lambda response: response)
-    else:
-        # A receiver connected by an earlier test leaves the flag set for good.
-        monkeypatch.setattr(signals, "in_use", False)
-    return t.cast(str, request.param)
 
 
 @pytest.fixture

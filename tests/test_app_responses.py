@@ -18,7 +18,6 @@ from kolben import (
     make_response,
     redirect,
     request,
-    signals,
     stream_with_context,
 )
 from kolben.datastructures import Headers
@@ -26,17 +25,6 @@ from kolben.exceptions import HTTPException, ImATeapot, NotFound
 from kolben.testing import KolbenClient
 
 MakeClient = Callable[..., KolbenClient]
-
-
-@pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
-    if request.param == "hooked":
-        app.after_request(lambda response: response)
-    else:
-        # A receiver connected by an earlier test leaves the flag set for good.
-        monkeypatch.setattr(signals, "in_use", False)
-    return t.cast(str, request.param)
 
 
 def _serve(app: Kolben, make_client: MakeClient, rv: t.Any, **kw: t.Any) -> t.Any:

@@ -16,17 +16,6 @@ from kolben.testing import KolbenClient
 MakeClient = Callable[..., KolbenClient]
 
 
-@pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
-    if request.param == "hooked":
-        app.after_request(lambda response: response)
-    else:
-        # A receiver connected by an earlier test leaves the flag set for good.
-        monkeypatch.setattr(signals, "in_use", False)
-    return t.cast(str, request.param)
-
-
 # -- rules and converters ---------------------------------------------------------------
 
 

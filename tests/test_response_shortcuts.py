@@ -15,7 +15,7 @@ import typing as t
 
 import pytest
 
-from kolben import Kolben, after_this_request, session, signals
+from kolben import Kolben, after_this_request, session
 from kolben.datastructures import Headers
 from kolben.testing import KolbenClient, create_environ
 from kolben.wrappers import Response
@@ -156,17 +156,6 @@ def test_close_runs_callbacks_once() -> None:
 
 @pytest.fixture(params=["def", "async def"])
 def view_kind(request: pytest.FixtureRequest) -> str:
-    return t.cast(str, request.param)
-
-
-@pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
-    if request.param == "hooked":
-        app.after_request(lambda response: response)
-    else:
-        # A receiver connected by an earlier test leaves the flag set for good.
-        monkeypatch.setattr(signals, "in_use", False)
     return t.cast(str, request.param)
 
 
