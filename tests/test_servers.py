@@ -488,9 +488,13 @@ def test_broken_stream_ends_connection(
     received: list[bytes] = []
     with pytest.raises(httpx.RemoteProtocolError):
         _collect(f"{running.url}{path}?id={tag}", received)
-    # The status and first line left before the generator raised.
-    assert received[0] == b"200"
-    assert b"".join(received[1:]) == b"line 0\n"
+    # granian (2.8.9) aborts the connection when a WSGI iterator raises, at
+    # times before it has flushed the head and the first chunk: the client
+    # then sees nothing, still a broken response and never a complete one.
+    if received or running.server.name != "granian-wsgi":
+        # The status and first line left before the generator raised.
+        assert received[0] == b"200"
+        assert b"".join(received[1:]) == b"line 0\n"
     [teardown] = running.wait_for_events(f"teardown {path} {tag}")
     assert teardown == f"teardown {path} {tag} RuntimeError"  # teardown saw the error
     _serves_next_request(running)
