@@ -31,11 +31,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import io
-import shutil
 import sys
-import tempfile
 import time
 import typing as t
 from collections.abc import Callable
@@ -43,44 +40,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from apps_wsgi import ITEMS, USER
 from run import BASE_ENVIRON, measure_loops
 
 KEY = "bench-secret-key-0123456789"
-USER = "<script>alert('x')</script>"
-ITEMS = [
-    {"id": i, "name": f"Product {i} & co", "price": 9.5 + i * 3.25, "stock": (i * 7) % 4}
-    for i in range(1, 11)
-]
-
-BASE_HTML = """<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{% block title %}{% endblock %} - Shop</title>
-<link rel="stylesheet" href="/static/site.css"></head>
-<body>
-<header><nav><a href="/">Home</a> <a href="/products">Products</a> <a href="/about">About</a></nav>
-<p class="greeting">Hello, {{ user }}!</p></header>
-<main>{% block content %}{% endblock %}</main>
-<footer><p>&copy; 2024 Example Shop</p></footer>
-</body>
-</html>
-"""
-PAGE_HTML = """{% extends "base.html" %}
-{% block title %}Products{% endblock %}
-{% block content %}
-<h1>Products</h1>
-<table>
-<tr><th>#</th><th>Name</th><th>Price</th><th>Stock</th></tr>
-{% for item in items %}
-<tr class="{{ loop.cycle('odd', 'even') }}"><td>{{ loop.index }}</td>
-<td><a href="/products/{{ item.id }}">{{ item.name }}</a></td>
-<td>{{ "%.2f"|format(item.price) }}</td>
-<td>{% if item.stock %}{{ item.stock }} left{% else %}sold out{% endif %}</td></tr>
-{% endfor %}
-</table>
-{% endblock %}
-"""
-
-
 Loop = Callable[[int], float]
 
 #: CPU time of this process, not wall time: the development machine is
@@ -214,12 +177,8 @@ def _cookie_from(headers: list[tuple[str, str]], name: str = "session") -> str:
 
 
 def _template_dir() -> Path:
-    root = Path(tempfile.mkdtemp(prefix="kolben-bench-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    (root / "templates").mkdir()
-    (root / "templates" / "base.html").write_text(BASE_HTML, encoding="utf-8")
-    (root / "templates" / "page.html").write_text(PAGE_HTML, encoding="utf-8")
-    return root
+    """The folder whose ``templates/`` the other benchmarks render too."""
+    return Path(__file__).resolve().parent
 
 
 def case_e(root: Path) -> dict[str, Loop]:
