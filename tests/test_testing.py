@@ -11,8 +11,8 @@ from types import TracebackType
 
 import pytest
 
-import kolben._cookiejar as cookiejar_module
 import kolben.testing as testing_module
+import kolben.testing.cookies as cookiejar_module
 from kolben import Kolben, g, has_request_context, redirect, request
 from kolben.testing import (
     Client,

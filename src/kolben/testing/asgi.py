@@ -16,8 +16,8 @@ import typing as t
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 
-from ._status import HTTP_STATUS_CODES
-from .asgi import Message, Scope
+from .._status import HTTP_STATUS_CODES
+from ..asgi import Message, Scope
 
 __all__ = ["ASGIBridge", "WebSocketTestDenied", "WebSocketTestSession"]
 

@@ -1,9 +1,4 @@
-"""Test tools: build requests, run WSGI apps in-process, keep cookies (layer 4).
-
-This is the home of Werkzeug's ``werkzeug.test`` names (:class:`Client`,
-:class:`EnvironBuilder`, :class:`TestResponse`, :func:`create_environ`,
-:func:`run_wsgi_app`) and of Flask's ``flask.testing`` ones
-(:class:`KolbenClient` alias ``FlaskClient``, :class:`KolbenEnvironBuilder`).
+"""The test client: :class:`Client` (Werkzeug's) and :class:`KolbenClient` (Flask's).
 
 ``with client:`` keeps the last request's contexts pushed. The client asks
 for them by putting a callable in the environ under ``"kolben.preserve_context"``
@@ -15,13 +10,18 @@ from __future__ import annotations
 
 import copy
 import typing as t
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from functools import cached_property
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from ._cookiejar import (
+from ..datastructures import Headers
+from ..http import dump_cookie
+from ..wrappers import Request, Response
+from ..wrappers.builder import EnvironBuilder as _BaseEnvironBuilder
+from ..wrappers.builder import _user_agent
+from .asgi import ASGIBridge, WebSocketTestSession
+from .builder import EnvironBuilder, KolbenEnvironBuilder, _environ_host, _environ_path
+from .cookies import (
     Cookie,
     CookieJar,
     canonical_domain,
@@ -30,36 +30,13 @@ from ._cookiejar import (
     hostname,
     store_cookie,
 )
-from .clibase import FlaskCliRunner, KolbenCliRunner
-from .datastructures import Headers
-from .http import dump_cookie
-from .testing_asgi import ASGIBridge, WebSocketTestDenied, WebSocketTestSession
-from .wrappers import Request, Response
-from .wrappers.builder import EnvironBuilder as _BaseEnvironBuilder
-from .wrappers.builder import _user_agent, create_environ, encode_multipart, stream_encode_multipart
+from .responses import ClientRedirectError, TestResponse, run_wsgi_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import Kolben
-    from .sessions import SessionMixin
+    from ..app import Kolben
+    from ..sessions import SessionMixin
 
-__all__ = [
-    "Client",
-    "ClientRedirectError",
-    "Cookie",
-    "EnvironBuilder",
-    "FlaskCliRunner",
-    "FlaskClient",
-    "KolbenCliRunner",
-    "KolbenClient",
-    "KolbenEnvironBuilder",
-    "TestResponse",
-    "WebSocketTestDenied",
-    "WebSocketTestSession",
-    "create_environ",
-    "encode_multipart",
-    "run_wsgi_app",
-    "stream_encode_multipart",
-]
+__all__ = ["PRESERVE_CONTEXT_KEYS", "Client", "FlaskClient", "KolbenClient"]
 
 #: The environ keys under which :class:`KolbenClient` asks the app to hand
 #: over the contexts it is about to pop (see the module docstring).
@@ -69,222 +46,6 @@ _OWN_COOKIE_KEY = "kolben.testing.own_cookie"
 # The body stream and its start, so a 307/308 redirect can send it again.
 _BODY_START_KEY = "kolben.testing.body_start"
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-_PATH_SAFE = "/:@!$&'()*+,;=~"
-
-
-# -- the environ's URL ---------------------------------------------------------------
-
-
-def _environ_host(environ: t.Mapping[str, t.Any]) -> str:
-    """The request's ``host[:port]``: the Host header, else the server name and port."""
-    host = environ.get("HTTP_HOST")
-    if host:
-        return str(host)
-    scheme = environ.get("wsgi.url_scheme", "http")
-    name, port = str(environ.get("SERVER_NAME", "localhost")), str(environ.get("SERVER_PORT", ""))
-    if port and port != {"http": "80", "https": "443"}.get(scheme):
-        return f"{name}:{port}"
-    return name
-
-
-def _environ_path(environ: t.Mapping[str, t.Any]) -> str:
-    """The request path (script root included) in percent-encoded form."""
-    path_info = str(environ.get("PATH_INFO", ""))
-    if path_info and path_info[0] != "/":
-        # client.get("register") leaves PATH_INFO without its slash, as
-        # Werkzeug's builder does; the URL path still has one.
-        path_info = "/" + path_info
-    raw = str(environ.get("SCRIPT_NAME", "")) + path_info
-    return quote(raw.encode("latin-1"), safe=_PATH_SAFE) or "/"
-
-
-# -- running a WSGI app ----------------------------------------------------------------
-
-
-class _AppIter:
-    """The app's body with ``write()`` output spliced in, in call order.
-
-    PEP 3333's ``write()`` callable and the returned iterable both feed one
-    queue, so bytes come out in the order the app produced them. ``close()``
-    reaches the app's iterable exactly once.
-    """
-
-    def __init__(self, pending: deque[bytes], app_rv: Iterable[bytes]) -> None:
-        self._pending = pending
-        self._iterator = iter(app_rv)
-        self._close = getattr(app_rv, "close", None)
-        self.done = False
-
-    def fill(self) -> None:
-        """Pull one item from the app into the queue (marks ``done`` at the end)."""
-        try:
-            self._pending.append(next(self._iterator))
-        except StopIteration:
-            self.done = True
-
-    def __iter__(self) -> _AppIter:
-        return self
-
-    def __next__(self) -> bytes:
-        while not self._pending:
-            if self.done:
-                raise StopIteration
-            self.fill()
-        return self._pending.popleft()
-
-    def close(self) -> None:
-        """Close the app's iterable (once)."""
-        close, self._close = self._close, None
-        if close is not None:
-            close()
-
-
-def run_wsgi_app(
-    app: Callable[..., Iterable[bytes]], environ: dict[str, t.Any], buffered: bool = False
-) -> tuple[Iterable[bytes], str, Headers]:
-    """Call a WSGI app and return ``(body iterable, status line, Headers)``.
-
-    Apps that call ``start_response`` only once their body is iterated are
-    run until they do. ``buffered`` reads the whole body at once and closes
-    the app's iterable; otherwise the body is returned lazily (closing it
-    closes the app's iterable). An ``exc_info`` passed to ``start_response``
-    is re-raised, so app errors surface in the test.
-    """
-    pending: deque[bytes] = deque()
-    started: list[tuple[str, list[tuple[str, str]]]] = []
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
-    ) -> Callable[[bytes], None]:
-        if exc_info is not None and exc_info[1] is not None:
-            try:
-                raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        started[:] = [(status, headers)]
-        return write
-
-    def write(data: bytes) -> None:
-        pending.append(bytes(data))
-
-    body = _AppIter(pending, app(environ, start_response))
-    try:
-        while not started and not body.done:
-            body.fill()
-        if not started:
-            raise RuntimeError("The application returned without calling start_response().")
-        result: Iterable[bytes] = body
-        if buffered:
-            result = list(body)
-            body.close()
-    except BaseException:
-        body.close()
-        raise
-    status, headers = started[0]
-    return result, status, Headers(headers)
-
-
-# -- responses ---------------------------------------------------------------------------
-
-
-class TestResponse(Response):
-    """A response returned by the test client.
-
-    Adds the :attr:`request` that produced it, the :attr:`history` of
-    redirect responses that led to it (oldest first), and :attr:`text`.
-    """
-
-    __test__ = False  # not a pytest test class
-    #: Show exactly the headers the app sent: never add a default Content-Type.
-    default_mimetype = None
-
-    request: Request
-    #: The redirect responses followed before this one, oldest first.
-    history: tuple[TestResponse, ...] = ()
-
-    def __init__(
-        self,
-        response: Iterable[bytes],
-        status: str,
-        headers: Headers,
-        request: Request,
-        history: tuple[TestResponse, ...] = (),
-        **kwargs: t.Any,
-    ) -> None:
-        super().__init__(response, status, headers, **kwargs)
-        self.request = request
-        self.history = history
-
-    @cached_property
-    def text(self) -> str:
-        """The body decoded as text."""
-        return str(self.get_data(as_text=True))
-
-
-class ClientRedirectError(RuntimeError):
-    """A redirect the client cannot follow: a loop, or one that leaves the host."""
-
-
-# -- builders ---------------------------------------------------------------------------
-
-
-class EnvironBuilder(_BaseEnvironBuilder):
-    """:class:`kolben.wrappers.builder.EnvironBuilder` building :class:`kolben.wrappers.Request`.
-
-    As in Flask, ``EnvironBuilder(app, ...)`` (an app as first argument, or
-    ``app=``) builds a :class:`KolbenEnvironBuilder` instead.
-    """
-
-    request_class = Request
-
-    def __new__(cls, *args: t.Any, **kwargs: t.Any) -> EnvironBuilder:
-        """Route ``EnvironBuilder(app, ...)`` to :class:`KolbenEnvironBuilder`."""
-        if cls is EnvironBuilder and (
-            "app" in kwargs
-            or (args and not isinstance(args[0], str) and hasattr(args[0], "config"))
-        ):
-            return object.__new__(KolbenEnvironBuilder)
-        return object.__new__(cls)
-
-
-class KolbenEnvironBuilder(EnvironBuilder):
-    """An :class:`EnvironBuilder` that takes its defaults from an app.
-
-    The base URL defaults to ``{PREFERRED_URL_SCHEME}://{SERVER_NAME or
-    "localhost"}{APPLICATION_ROOT}``; ``subdomain`` and ``url_scheme`` change
-    it and cannot be combined with ``base_url``. JSON bodies are dumped with
-    ``app.json``.
-    """
-
-    def __init__(
-        self,
-        app: Kolben,
-        path: str = "/",
-        base_url: str | None = None,
-        subdomain: str | None = None,
-        url_scheme: str | None = None,
-        *args: t.Any,
-        **kwargs: t.Any,
-    ) -> None:
-        if base_url is not None and (subdomain or url_scheme):
-            raise TypeError("'subdomain' and 'url_scheme' cannot be combined with 'base_url'.")
-        self.app = app
-        if base_url is None:
-            config = app.config
-            host = config.get("SERVER_NAME") or "localhost"
-            if subdomain:
-                host = f"{subdomain}.{host}"
-            scheme = url_scheme or config.get("PREFERRED_URL_SCHEME") or "http"
-            root = str(config.get("APPLICATION_ROOT") or "/")
-            base_url = f"{scheme}://{host}/{root.lstrip('/')}"
-        super().__init__(path, base_url, *args, **kwargs)
-
-    def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
-        """Dump ``json=`` bodies with the app's JSON provider."""
-        return str(self.app.json.dumps(obj, **kwargs))
-
-
-# -- the client --------------------------------------------------------------------------
 
 
 class Client:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
-from .http import parse_cookie, parse_date
+from ..http import parse_cookie, parse_date
 
 __all__ = [
     "Cookie",
