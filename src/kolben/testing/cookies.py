@@ -1,11 +1,11 @@
-"""The test client's cookie jar: RFC 6265 storage and matching (layer 1).
+"""The test client's cookie jar: RFC 6265 storage and matching.
 
 A jar is a plain dict keyed by ``(domain, path, name)``, holding
 :class:`Cookie` objects in creation order. :func:`store_cookie` files a
 cookie received in a ``Set-Cookie`` header (or drops it once expired) and
 :func:`cookies_for_request` picks the ones a request to a host and path
 carries, as a user agent does (RFC 6265 sections 5.1 to 5.4). Nothing here
-does I/O: :mod:`kolben.testing` feeds it headers and environ values.
+does I/O: :mod:`kolben.testing.client` feeds it headers and environ values.
 
 One deliberate difference from a browser, shared with Werkzeug's client: a
 cookie whose ``Domain`` the request host is not under is still stored (a
