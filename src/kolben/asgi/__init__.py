@@ -7,7 +7,7 @@ about contexts, hooks or views. The modules:
 - :mod:`kolben.asgi.types`: the ``Scope``/``Receive``/``Send`` aliases;
 - :mod:`kolben.asgi.environ`: :func:`build_environ`;
 - :mod:`kolben.asgi.body`: :class:`ASGIBody` and :data:`NO_BODY`;
-- :mod:`kolben.asgi.send`: :func:`send_response`;
+- :mod:`kolben.asgi.send`: :func:`send_response_to` (and :func:`send_response`);
 - :mod:`kolben.asgi.websocket`: :class:`WebSocket` and its exceptions.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .body import NO_BODY, ASGIBody
 from .environ import FILE_BLOCK_SIZE, build_environ
-from .send import send_response
+from .send import send_response, send_response_to
 from .types import ASGIApp, Message, Receive, Scope, Send
 from .websocket import WebSocket, WebSocketClosed, WebSocketDisconnect
 
@@ -33,4 +33,5 @@ __all__ = [
     "WebSocketDisconnect",
     "build_environ",
     "send_response",
+    "send_response_to",
 ]

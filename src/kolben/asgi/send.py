@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import typing as t
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 
 from .._aio import run_in_thread
+from ..datastructures import Headers
 from ..wrappers import Response
 from .types import Receive, Send
 
-__all__ = ["send_response"]
+__all__ = ["EnvironSource", "send_response", "send_response_to"]
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -23,32 +24,67 @@ async def _wait_for_disconnect(receive: Receive) -> None:
             return
 
 
-async def send_response(
+#: Where a response's environ comes from when its headers need one: the
+#: environ itself, or a callable that builds it on demand.
+EnvironSource = dict[str, t.Any] | Callable[[], dict[str, t.Any]] | None
+
+_STOCK_WSGI_HEADERS = Response.get_wsgi_headers
+
+
+def _headers(response: Response, method: str, environ: EnvironSource) -> Headers:
+    # The stock headers read nothing of the request, so no environ is built
+    # for them. A class that overrides get_wsgi_headers (or turns on
+    # Location autocorrection, which needs the request's URL) gets the
+    # environ it was written for. PERF: an identity check on the class,
+    # the same cost as looking the decision up in a per-class cache.
+    if type(response).get_wsgi_headers is _STOCK_WSGI_HEADERS and not (
+        response.autocorrect_location_header
+    ):
+        return response.get_outgoing_headers()
+    if callable(environ):
+        environ = environ()
+    elif environ is None:
+        # No request to describe (a response sent outside the pipeline):
+        # the least environ that still says what was asked.
+        environ = {"REQUEST_METHOD": method}
+    return response.get_wsgi_headers(environ)
+
+
+async def send_response_to(
     response: Response,
-    environ: dict[str, t.Any],
     send: Send,
     receive: Receive,
+    *,
+    method: str,
+    close: bool = False,
     body_context: contextvars.Context | None = None,
+    environ: EnvironSource = None,
 ) -> None:
-    """Send ``response`` over ASGI.
+    """Send ``response`` over ASGI, as the answer to a ``method`` request.
 
-    A list body goes in one message; an async iterable is iterated on the
-    loop; any other iterable (generators, files) is iterated in a worker
-    thread inside ``body_context`` so it never blocks the loop. When the
-    client disconnects mid-stream the iterator is closed and sending stops.
-    The response is always closed (``call_on_close`` callbacks run).
+    No environ is needed: pass ``environ`` (the dict, or a callable that
+    builds it) only so that a response class overriding
+    :meth:`~kolben.Response.get_wsgi_headers` still gets one. ``close``
+    adds ``Connection: close`` (the request's framing was ambiguous).
+
+    HEAD requests and 1xx/204/304 answers send no body. A list body goes in
+    one message; an async iterable is iterated on the loop; any other
+    iterable (generators, files) is iterated in a worker thread inside
+    ``body_context``, so it never blocks the loop. When the client
+    disconnects mid-stream the iterator is closed and sending stops. The
+    response is always closed (``call_on_close`` callbacks run).
     """
-    headers = response.get_wsgi_headers(environ)
+    headers = _headers(response, method, environ)
     raw_headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers._list
     ]
-    if environ.get("kolben.close_connection"):
+    if close:
         # RFC 9112 section 6.3: after a request framed ambiguously (both
         # Content-Length and Transfer-Encoding), the connection must close.
         raw_headers.append((b"connection", b"close"))
     status = response.status_code
     body = response.response
-    no_body = environ.get("REQUEST_METHOD") == "HEAD" or 100 <= status < 200 or status in (204, 304)
+    no_body = method == "HEAD" or 100 <= status < 200 or status in (204, 304)
     try:
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         if no_body:
@@ -78,6 +114,32 @@ async def send_response(
             await run_in_thread(response.close)
         else:
             response.close()
+
+
+# PERF: a plain function returning send_response_to's coroutine, not an
+# ``async def`` awaiting it: no second coroutine frame per request.
+def send_response(
+    response: Response,
+    environ: dict[str, t.Any],
+    send: Send,
+    receive: Receive,
+    body_context: contextvars.Context | None = None,
+) -> Coroutine[t.Any, t.Any, None]:
+    """Send ``response`` over ASGI for the request ``environ`` describes.
+
+    The same as :func:`send_response_to` with the method and the
+    ``kolben.close_connection`` flag read from ``environ``; await the
+    result.
+    """
+    return send_response_to(
+        response,
+        send,
+        receive,
+        method=environ.get("REQUEST_METHOD") or "GET",
+        close=bool(environ.get("kolben.close_connection")),
+        body_context=body_context,
+        environ=environ,
+    )
 
 
 def _close_may_block(response: Response) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import typing as t
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Iterable
 
 from .._aio import is_async_callable
+from ..asgi.types import ASGIApp, Message, Receive, Scope, Send
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..wrappers import Response
@@ -28,13 +29,6 @@ __all__ = [
     "run_lifespans",
     "send_response",
 ]
-
-Scope = MutableMapping[str, t.Any]
-Message = MutableMapping[str, t.Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
 
 def is_asgi(app: t.Any) -> bool:
     """Whether ``app`` is an ASGI 3 callable (``async`` with a coroutine ``__call__``)."""

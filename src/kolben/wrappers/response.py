@@ -79,8 +79,8 @@ _INIT_STEPS = (
 
 #: The same for the shortcut of ``__call__``.
 _SEND_STEPS = (
-    "get_wsgi_response", "get_wsgi_headers", "get_app_iter", "iter_encoded", "close", "headers",
-    "response", "direct_passthrough", "status", "status_code",
+    "get_wsgi_response", "get_wsgi_headers", "get_outgoing_headers", "get_app_iter",
+    "iter_encoded", "close", "headers", "response", "direct_passthrough", "status", "status_code",
 )
 
 
@@ -553,8 +553,14 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
 
     # -- WSGI -------------------------------------------------------------------------------
 
-    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
-        """The headers as they go out: Location as a URI, Content-Length filled."""
+    def get_outgoing_headers(self) -> Headers:
+        """The headers as they go out: Location as a URI, Content-Length filled.
+
+        Nothing here depends on the request, so the ASGI side sends without
+        building an environ; :meth:`get_wsgi_headers` is this method for
+        WSGI (a subclass that overrides that one gets it called under ASGI
+        too).
+        """
         headers = self.headers
         status = self._status_code
         # PERF: see _sent_as_is; the general path below scans the list
@@ -580,6 +586,10 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
         ):
             headers["Content-Length"] = str(sum(len(x) for x in self.iter_encoded()))
         return headers
+
+    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
+        """The headers as they go out to a WSGI server (see :meth:`get_outgoing_headers`)."""
+        return self.get_outgoing_headers()
 
     def get_app_iter(self, environ: dict[str, t.Any]) -> Iterable[bytes]:
         """The body iterable as it goes out (empty for HEAD, 1xx, 204, 304)."""
