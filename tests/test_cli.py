@@ -266,7 +266,7 @@ def test_no_app_found(tmp_path: Path) -> None:
 
 
 def test_windows_drive_is_not_the_separator() -> None:
-    from kolben._discovery import split_import_path
+    from kolben.cli.discovery import split_import_path
 
     assert split_import_path("C:\\proj\\app.py") == ("C:\\proj\\app.py", None)
     assert split_import_path("C:/proj/app.py:make()") == ("C:/proj/app.py", "make()")
@@ -684,7 +684,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, t.Any]]:
     def fake_run_simple(host: str, port: int, app: t.Any, **kwargs: t.Any) -> None:
         calls.append({"host": host, "port": port, "app": app, **kwargs})
 
-    monkeypatch.setattr("kolben._clicommands.run_simple", fake_run_simple)
+    monkeypatch.setattr("kolben.serving.run_simple", fake_run_simple)
     return calls
 
 
@@ -888,10 +888,10 @@ def test_console_script_is_installed() -> None:
 
 def test_module_docstrings() -> None:
     import kolben.cli
-    import kolben.clibase
+    import kolben.cli.base
 
     assert kolben.cli.__doc__
-    assert kolben.clibase.__doc__
+    assert kolben.cli.base.__doc__
     assert kolben.cli.FlaskGroup is kolben.cli.KolbenGroup
     assert kolben.testing.FlaskCliRunner is KolbenCliRunner  # type: ignore[attr-defined]
     assert not hasattr(kolben, "cli_group")

@@ -189,7 +189,7 @@ PUBLIC_MODULES = [
     "app",
     "blueprints",
     "cli",
-    "clibase",
+    "cli.base",
     "compat",
     "config",
     "ctx",

@@ -246,7 +246,7 @@ def test_import_kolben_defers_click_and_the_test_client() -> None:
     # the test client; both load on first use.
     code = (
         "import sys, kolben\n"
-        "deferred = ('click', 'kolben.testing', 'kolben.clibase')\n"
+        "deferred = ('click', 'kolben.testing', 'kolben.cli')\n"
         "print(sorted(m for m in deferred if m in sys.modules))\n"
         "app = kolben.Kolben('lazy_app')\n"
         "print(app.cli.name, kolben.Blueprint('bp', 'lazy_app').cli.name)\n"

@@ -113,7 +113,7 @@ else:
 
 # Submodules ``kolben.app`` used to import eagerly; ``kolben.testing`` keeps
 # working after a bare ``import kolben``, now loading on first access.
-_ON_FIRST_ACCESS = frozenset({"testing", "clibase"})
+_ON_FIRST_ACCESS = frozenset({"testing", "cli"})
 
 
 def __getattr__(name: str) -> t.Any:

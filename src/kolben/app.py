@@ -30,15 +30,15 @@ from .wrappers import response as _response_module
 if t.TYPE_CHECKING:  # pragma: no cover
     import logging
 
-    from . import clibase as _clibase
     from . import testing as _testing
-    from .clibase import AppGroup, KolbenCliRunner
+    from .cli import base as _clibase
+    from .cli.base import AppGroup, KolbenCliRunner
     from .typing import RouteCallable
 else:
     # PERF: the test client and the command line (click) load on first use,
     # so ``import kolben`` in a server process skips them (issue 15: about a
     # third of its import time).
-    _clibase = LazyModule("kolben.clibase")
+    _clibase = LazyModule("kolben.cli.base")
     _testing = LazyModule("kolben.testing")
 
 __all__ = ["Flask", "Kolben"]

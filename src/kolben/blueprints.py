@@ -29,9 +29,9 @@ from .scaffold import (
 )
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from . import clibase as _clibase
     from .app import Kolben
-    from .clibase import AppGroup
+    from .cli import base as _clibase
+    from .cli.base import AppGroup
     from .typing import (
         AfterRequestCallable,
         BeforeRequestCallable,
@@ -47,7 +47,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     )
     from .wrappers import Response
 else:
-    _clibase = LazyModule("kolben.clibase")  # PERF: click on first use (kolben.app)
+    _clibase = LazyModule("kolben.cli.base")  # PERF: click on first use (kolben.app)
 
 __all__ = ["Blueprint", "BlueprintSetupState", "DeferredSetupFunction"]
 

@@ -1,7 +1,7 @@
-"""The ``kolben`` command line (layer 5).
+"""The ``kolben`` command line (layer 4).
 
 ``kolben [--app IMPORT] [--debug/--no-debug] [-e FILE] COMMAND`` finds the
-application (see :mod:`kolben._discovery` for the ``--app`` forms), loads
+application (see :mod:`kolben.cli.discovery` for the ``--app`` forms), loads
 ``.flaskenv``/``.kolbenenv``/``.env`` with python-dotenv when it is
 installed, and runs one of:
 
@@ -31,22 +31,9 @@ from collections.abc import Callable
 import click
 from click.core import ParameterSource
 
-from ._clicommands import (
-    CertParamType,
-    SeparatedPathType,
-    envvars,
-    routes_command,
-    run_command,
-    shell_command,
-)
-from ._discovery import (
-    NoAppException,
-    find_app_by_string,
-    find_best_app,
-    locate_app,
-    prepare_import,
-)
-from .clibase import (
+from ..globals import _cv_app
+from ..helpers import get_debug_flag
+from .base import (
     AppGroup,
     FlaskCliRunner,
     KolbenCliRunner,
@@ -55,12 +42,24 @@ from .clibase import (
     pass_script_info,
     with_appcontext,
 )
-from .compat import install_from_env
-from .globals import _cv_app
-from .helpers import get_debug_flag
+from .commands import (
+    CertParamType,
+    SeparatedPathType,
+    envvars,
+    routes_command,
+    run_command,
+    shell_command,
+)
+from .discovery import (
+    NoAppException,
+    find_app_by_string,
+    find_best_app,
+    locate_app,
+    prepare_import,
+)
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import Kolben
+    from ..app import Kolben
 
 __all__ = [
     "AppGroup",
@@ -330,5 +329,10 @@ def main() -> None:
     With ``KOLBEN_FLASK_COMPAT=1`` in the environment, Flask compatibility
     mode (:mod:`kolben.compat`) is turned on before the app is loaded.
     """
+    # Layer 5, imported here only: the compat switch must run before the app
+    # is imported, and the rest of the package (which app.cli loads) must not
+    # pull in the import finder and its pytest plugin.
+    from ..compat import install_from_env
+
     install_from_env()
     cli.main()

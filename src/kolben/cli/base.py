@@ -1,9 +1,8 @@
 """The command-line building blocks an application needs (layer 4).
 
 ``app.cli`` is an :class:`AppGroup` and ``app.test_cli_runner()`` returns a
-:class:`KolbenCliRunner`; both are created below the CLI layer, so they
-live here rather than in :mod:`kolben.cli` (layer 5), which re-exports
-them together with the ``kolben`` command itself.
+:class:`KolbenCliRunner`. :mod:`kolben.cli` re-exports them together with
+the ``kolben`` command itself.
 
 - :class:`ScriptInfo` carries how to load the app between click commands.
 - :func:`with_appcontext` runs a command inside the app's context.
@@ -21,12 +20,12 @@ from functools import update_wrapper
 import click
 from click.testing import CliRunner, Result
 
-from ._discovery import NoAppException, locate_app, prepare_import, split_import_path
-from .globals import _cv_app
-from .helpers import get_debug_flag, get_load_dotenv
+from ..globals import _cv_app
+from ..helpers import get_debug_flag, get_load_dotenv
+from .discovery import NoAppException, locate_app, prepare_import, split_import_path
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import Kolben
+    from ..app import Kolben
 
 __all__ = [
     "AppGroup",

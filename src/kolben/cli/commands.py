@@ -1,6 +1,8 @@
-"""The built-in commands of ``kolben``: ``run``, ``shell`` and ``routes`` (layer 5).
+"""The built-in commands of ``kolben``: ``run``, ``shell`` and ``routes`` (layer 4).
 
 :mod:`kolben.cli` adds them to the ``kolben`` group and re-exports them.
+``run`` starts a server, which lives a layer above (:mod:`kolben.serving`);
+it imports it when it runs, the way :meth:`kolben.Kolben.run` does.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from operator import itemgetter
 
 import click
 
-from ._imports import import_string
-from .clibase import ScriptInfo, pass_script_info, with_appcontext
-from .globals import _cv_app
-from .helpers import get_debug_flag
-from .serving import ServerError, error_app, is_running_from_reloader, run_simple
+from .._imports import import_string
+from ..globals import _cv_app
+from ..helpers import get_debug_flag
+from .base import ScriptInfo, pass_script_info, with_appcontext
 
 __all__ = [
     "CertParamType",
@@ -206,6 +207,10 @@ def run_command(
     interactive debugger; its token is printed below. With several workers
     it is ready for production.
     """
+    # kolben.serving is layer 5 and this package layer 4 (the app builds its
+    # AppGroup): the server loads when one starts, as in Kolben.run().
+    from ..serving import ServerError, error_app, is_running_from_reloader, run_simple
+
     if debug is not None:
         os.environ["KOLBEN_DEBUG"] = "1" if debug else "0"
     try:

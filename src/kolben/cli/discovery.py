@@ -23,10 +23,10 @@ from collections.abc import Callable
 
 import click
 
-from .scaffold import Scaffold
+from ..scaffold import Scaffold
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import Kolben
+    from ..app import Kolben
 
 __all__ = [
     "NoAppException",

@@ -15,8 +15,8 @@ import typing as t
 from collections.abc import Callable
 
 from .._aio import is_async_callable
-from .._discovery import is_app
-from ..clibase import ScriptInfo
+from ..cli.base import ScriptInfo
+from ..cli.discovery import is_app
 from ..debug import DebuggedApplication, DebuggedASGIApplication, Debugger
 
 __all__ = ["Target", "error_app", "wants_asgi"]
