@@ -40,7 +40,7 @@ def _headers(response: Response, method: str, environ: EnvironSource) -> Headers
     if type(response).get_wsgi_headers is _STOCK_WSGI_HEADERS and not (
         response.autocorrect_location_header
     ):
-        return response.get_outgoing_headers()
+        return response._outgoing_headers()
     if callable(environ):
         environ = environ()
     elif environ is None:

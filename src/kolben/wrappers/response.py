@@ -79,7 +79,7 @@ _INIT_STEPS = (
 
 #: The same for the shortcut of ``__call__``.
 _SEND_STEPS = (
-    "get_wsgi_response", "get_wsgi_headers", "get_outgoing_headers", "get_app_iter",
+    "get_wsgi_response", "get_wsgi_headers", "_outgoing_headers", "get_app_iter",
     "iter_encoded", "close", "headers", "response", "direct_passthrough", "status", "status_code",
 )
 
@@ -553,14 +553,11 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
 
     # -- WSGI -------------------------------------------------------------------------------
 
-    def get_outgoing_headers(self) -> Headers:
-        """The headers as they go out: Location as a URI, Content-Length filled.
-
-        Nothing here depends on the request, so the ASGI side sends without
-        building an environ; :meth:`get_wsgi_headers` is this method for
-        WSGI (a subclass that overrides that one gets it called under ASGI
-        too).
-        """
+    def _outgoing_headers(self) -> Headers:
+        # What get_wsgi_headers does: nothing here reads the request, so the
+        # ASGI side calls this without building an environ, as long as the
+        # class keeps the stock get_wsgi_headers (the override point, as in
+        # Werkzeug; kolben.asgi.send checks its identity).
         headers = self.headers
         status = self._status_code
         # PERF: see _sent_as_is; the general path below scans the list
@@ -588,8 +585,8 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
         return headers
 
     def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
-        """The headers as they go out to a WSGI server (see :meth:`get_outgoing_headers`)."""
-        return self.get_outgoing_headers()
+        """The headers as they go out: Location as a URI, Content-Length filled."""
+        return self._outgoing_headers()
 
     def get_app_iter(self, environ: dict[str, t.Any]) -> Iterable[bytes]:
         """The body iterable as it goes out (empty for HEAD, 1xx, 204, 304)."""
