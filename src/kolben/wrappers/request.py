@@ -1,94 +1,37 @@
 """The request object (layer 2).
 
-A :class:`Request` wraps a PEP 3333-shaped ``environ`` dict, which the WSGI
-server passes in and the ASGI adapter builds from its scope. Nothing is parsed
-up front: each attribute parses its part of the environ on first access and
+A :class:`Request` reads a PEP 3333-shaped ``environ`` dict (WSGI) or, made
+with :meth:`Request._from_scope`, an ASGI scope directly. Nothing is parsed
+up front: each attribute parses its part of the request on first access and
 keeps the result (``args``, ``headers``, ``cookies``, ``json`` ...).
+
+The class is assembled from parts, one module each: the request line, URL,
+query, headers and cookies (:mod:`.request_url`), the parsed headers
+(:mod:`.request_headers`), the body, forms and JSON (:mod:`.request_body`),
+and the readers of an ASGI scope (:mod:`.request_scope`).
 """
 
 from __future__ import annotations
 
-import io
-import json as _stdlib_json
 import typing as t
-from collections.abc import Mapping
-from urllib.parse import quote
+from collections.abc import Callable, Mapping
 
-from .._internal import MISSING, wsgi_decoding_dance
-from .._streams import CHUNK_SIZE, LimitedStream, iter_limited_async, read_limited_async
-from ..datastructures import (
-    CombinedMultiDict,
-    EnvironHeaders,
-    FileStorage,
-    ImmutableMultiDict,
-    MultiDict,
-)
-from ..exceptions import (
-    BadRequest,
-    HTTPException,
-    RequestEntityTooLarge,
-    SecurityError,
-    UnsupportedMediaType,
-)
-from ..formparser import FormDataParser, StreamFactory
-from ..formparser._base import _SPENT_BODY, _read_declared
-from ..formparser._urlencoded import _urlencoded_multidict
-from ..http import parse_cookie, parse_options_header
-from ..http.hosts import host_from_environ, host_is_trusted
-from ..urls import _fast_parse_qsl
+from ..datastructures import ImmutableMultiDict, MultiDict
+from ..exceptions import HTTPException
 from .builder import EnvironBuilder
-from .request_headers import RequestHeadersMixin, UserAgent
+from .request_body import _NO_SETTINGS, RequestBody, _StdlibJSON
+from .request_headers import UserAgent
+from .request_scope import new_scope_request
+from .scope import Scope
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..routing import Rule
 
 __all__ = ["Request", "UserAgent"]
 
-_URL_SAFE = "!$&'()*+,/:;=@%"
-_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-_URLENCODED = "application/x-www-form-urlencoded"
-_NO_FILES: MultiDict[str, FileStorage] = ImmutableMultiDict()
-_NO_SETTINGS: Mapping[str, t.Any] = {}
-#: A whole form body up to this size that is already in memory is parsed on
-#: the event loop by ``form_async()`` (see ``Request._form_fits_loop``).
-# PERF: where a thread hop (~165k instructions, ~100 us) stops paying
-# off: a 4 KiB urlencoded body parses in about half a hop, and even the
-# densest 4 KiB multipart (a hundred tiny fields) in about two hops.
-# A parse in a worker thread holds the GIL as long as it would on the loop,
-# so for such bodies the hop buys the loop nothing.
-_INLINE_FORM_LIMIT = 4 * 1024
-
-
-def _simple_query(
-    cls: type[MultiDict[str, str]],
-    query: str,
-    _new: t.Any = dict.__new__,
-    _setdefault: t.Any = dict.setdefault,
-) -> MultiDict[str, str]:
-    """Build the args of an ASCII query with nothing to decode.
-
-    PERF: one pass from the query string straight into the dict storage,
-    skipping the pair list and the generic constructor; the common
-    ``?a=1&b=2`` costs about half as much. Only ``&`` separates pairs.
-    """
-    rv = _new(cls)
-    for piece in query.split("&"):
-        if piece:
-            key, _, value = piece.partition("=")
-            _setdefault(rv, key, []).append(value)
-    return t.cast("MultiDict[str, str]", rv)
-
-
-class _StdlibJSON:
-    """The JSON loader a request uses when no app gave it one."""
-
-    @staticmethod
-    def loads(s: str | bytes, **kw: t.Any) -> t.Any:
-        return _stdlib_json.loads(s, **kw)
-
-
-class Request(RequestHeadersMixin):
-    """An incoming HTTP request, parsed lazily from its ``environ``.
+class Request(RequestBody):
+    """An incoming HTTP request, parsed lazily from its ``environ`` (or,
+    under ASGI, from its scope).
 
     The app creates one per request; views reach it through
     :data:`kolben.request`. Attributes whose names end in ``_`` below are
@@ -105,43 +48,15 @@ class Request(RequestHeadersMixin):
     # the instance ``__dict__`` on first use, so creating a request stores
     # only what it must.
 
-    _args: MultiDict[str, str] | None = None
-    _headers: EnvironHeaders | None = None
-    _cookies: MultiDict[str, str] | None = None
-    _host: str | None = None
-    _host_trusted: list[str] | None = None
-    _stream: LimitedStream | None = None
-    _form: MultiDict[str, str] | None = None
-    _files: MultiDict[str, FileStorage] | None = None
-    _cached_data: bytes | None = None
-    _cached_json: tuple[t.Any, t.Any] | None = None
-    _max_content_length: t.Any = MISSING
-    _max_form_memory_size: t.Any = MISSING
-    _max_form_parts: t.Any = MISSING
-
     #: Storage classes, as in Werkzeug.
     parameter_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
     dict_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
     list_storage_class: type[list[t.Any]] = list
     user_agent_class: type[UserAgent] = UserAgent
-    #: Where uploaded files are stored: ``f(total_content_length,
-    #: content_type, filename, content_length) -> binary file`` (see
-    #: :func:`kolben.formparser.default_stream_factory`); None for the default.
-    form_stream_factory: t.ClassVar[StreamFactory | None] = None
-    #: In debug mode, ``f(request)`` replaces the empty ``files`` of a request
-    #: that is not multipart; :mod:`kolben.debughelpers` installs it so that a
-    #: missing file explains the missing ``enctype``.
-    _debug_files_hook: t.ClassVar[t.Callable[[Request], MultiDict[str, FileStorage]] | None] = None
 
-    environ: dict[str, t.Any]
     url_rule: Rule | None
     view_args: dict[str, t.Any] | None
     routing_exception: HTTPException | None
-    json_module: t.Any
-    #: Config-style settings (``MAX_CONTENT_LENGTH``, ``DEBUG`` ...); the app
-    #: passes its config here. Layer 2 only reads it as a mapping.
-    settings: Mapping[str, t.Any]
-    trusted_hosts: list[str] | None
 
     def __init__(
         self, environ: dict[str, t.Any], populate_request: bool = True, shallow: bool = False
@@ -192,106 +107,24 @@ class Request(RequestHeadersMixin):
 
         return application
 
-    # -- the request line -----------------------------------------------------
+    @classmethod
+    def _from_scope(
+        cls,
+        scope: Scope,
+        body: t.Any,
+        run_in_thread: Callable[..., t.Awaitable[t.Any]] | None = None,
+        environ_base: Mapping[str, t.Any] | None = None,
+    ) -> Request:
+        """A request that reads the ASGI ``scope`` directly (pipeline-facing).
 
-    @property
-    def method(self) -> str:
-        """The request method, upper-case: ``"GET"``, ``"POST"`` ..."""
-        return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
-
-    @property
-    def scheme(self) -> str:
-        """``"http"`` or ``"https"`` (``wsgi.url_scheme``)."""
-        return str(self.environ.get("wsgi.url_scheme", "http"))
-
-    @property
-    def is_secure(self) -> bool:
-        """Whether the request came over TLS (``https`` or ``wss``)."""
-        return self.scheme in {"https", "wss"}
-
-    @property
-    def server(self) -> tuple[str, int | None] | None:
-        """``(host, port)`` of the server socket, when known."""
-        name = self.environ.get("SERVER_NAME")
-        if name is None:
-            return None
-        try:
-            port: int | None = int(self.environ.get("SERVER_PORT", ""))
-        except ValueError:
-            port = None
-        return str(name), port
-
-    @property
-    def host(self) -> str:
-        """The host the client asked for, with a non-default port.
-
-        Checked against :attr:`trusted_hosts` when set: an untrusted or
-        malformed Host raises :class:`~kolben.exceptions.SecurityError` (400).
+        ``body`` is the adapter's body reader (file-like ``read`` and
+        ``readline``, async ``aread``/``aiter``) or a reader of no body;
+        ``run_in_thread(func)`` runs blocking body work off the event loop;
+        ``environ_base`` holds the constant keys of :attr:`environ`, which
+        is only built when something asks for it (see
+        :mod:`kolben.wrappers.request_scope`).
         """
-        trusted = self.trusted_hosts
-        # The cache is only good for the trusted list it was checked against:
-        # a list assigned after a first read must still be enforced.
-        if self._host is not None and self._host_trusted is trusted:
-            return self._host
-        host = host_from_environ(self.environ)
-        if host is None:
-            raise SecurityError("The Host header is malformed.")
-        if trusted is not None and not host_is_trusted(host, trusted):
-            raise SecurityError(f"Host {host!r} is not in the trusted hosts.")
-        self._host = host
-        self._host_trusted = trusted
-        return host
-
-    @property
-    def root_path(self) -> str:
-        """Where the app is mounted (``SCRIPT_NAME``), without a trailing slash."""
-        return wsgi_decoding_dance(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
-
-    script_root = root_path
-
-    @property
-    def path(self) -> str:
-        """The path below :attr:`root_path`, percent-decoded, starting with ``/``."""
-        raw = self.environ.get("PATH_INFO") or ""
-        return "/" + wsgi_decoding_dance(raw).lstrip("/")
-
-    @property
-    def query_string(self) -> bytes:
-        """The raw query string."""
-        return str(self.environ.get("QUERY_STRING", "")).encode("latin-1", "replace")
-
-    @property
-    def full_path(self) -> str:
-        """:attr:`path` plus ``?`` and the query string."""
-        return f"{self.path}?{self.query_string.decode('utf-8', 'replace')}"
-
-    @property
-    def host_url(self) -> str:
-        """``scheme://host/``."""
-        return f"{self.scheme}://{self.host}/"
-
-    @property
-    def root_url(self) -> str:
-        """``scheme://host/root/``: where the app lives."""
-        return f"{self.scheme}://{self.host}{quote(self.root_path, safe=_URL_SAFE)}/"
-
-    url_root = root_url
-
-    @property
-    def base_url(self) -> str:
-        """The URL without its query string."""
-        return (
-            f"{self.scheme}://{self.host}{quote(self.root_path, safe=_URL_SAFE)}"
-            f"{quote(self.path, safe=_URL_SAFE)}"
-        )
-
-    @property
-    def url(self) -> str:
-        """The full URL, safely percent-encoded."""
-        qs = self.environ.get("QUERY_STRING")
-        if qs:
-            return f"{self.base_url}?{quote(wsgi_decoding_dance(qs), safe=_URL_SAFE + '?')}"
-        return self.base_url
+        return new_scope_request(cls, Request, scope, body, run_in_thread, environ_base)
 
     # -- routing --------------------------------------------------------------
 
@@ -317,473 +150,6 @@ class Request(RequestHeadersMixin):
             return []
         parts = name.split(".")
         return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
-
-    # -- query, headers, cookies ----------------------------------------------
-
-    @property
-    def args(self) -> MultiDict[str, str]:
-        """The parsed query string. ``;`` is never a separator."""
-        if self._args is not None:
-            return self._args
-        qs = self.environ.get("QUERY_STRING")
-        cls = self.parameter_storage_class
-        if not qs:
-            self._args = cls()
-        elif qs.isascii() and "%" not in qs and "+" not in qs:
-            self._args = _simple_query(cls, qs)
-        else:
-            self._args = t.cast(t.Any, cls)._from_pairs(_fast_parse_qsl(qs))
-        return self._args
-
-    @property
-    def headers(self) -> EnvironHeaders:
-        """The request headers: read-only, case-insensitive."""
-        if self._headers is None:
-            self._headers = EnvironHeaders(self.environ)
-        return self._headers
-
-    @property
-    def cookies(self) -> MultiDict[str, str]:
-        """The cookies the client sent (RFC 6265 parsing, never raises)."""
-        if self._cookies is None:
-            self._cookies = parse_cookie(self.environ, cls=self.dict_storage_class)
-        return self._cookies
-
-    @property
-    def is_multithread(self) -> bool:
-        return bool(self.environ.get("wsgi.multithread"))
-
-    @property
-    def is_multiprocess(self) -> bool:
-        return bool(self.environ.get("wsgi.multiprocess"))
-
-    @property
-    def is_run_once(self) -> bool:
-        return bool(self.environ.get("wsgi.run_once"))
-
-    # -- limits ---------------------------------------------------------------
-
-    @property
-    def max_content_length(self) -> int | None:
-        """Largest body accepted (``MAX_CONTENT_LENGTH``); settable per request."""
-        if self._max_content_length is not MISSING:
-            return t.cast("int | None", self._max_content_length)
-        return t.cast("int | None", self.settings.get("MAX_CONTENT_LENGTH"))
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """Largest non-file form field or urlencoded body (``MAX_FORM_MEMORY_SIZE``)."""
-        if self._max_form_memory_size is not MISSING:
-            return t.cast("int | None", self._max_form_memory_size)
-        return t.cast("int | None", self.settings.get("MAX_FORM_MEMORY_SIZE", 500_000))
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._max_form_memory_size = value
-
-    @property
-    def max_form_parts(self) -> int | None:
-        """Most form fields or multipart parts (``MAX_FORM_PARTS``)."""
-        if self._max_form_parts is not MISSING:
-            return t.cast("int | None", self._max_form_parts)
-        return t.cast("int | None", self.settings.get("MAX_FORM_PARTS", 1000))
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._max_form_parts = value
-
-    # -- the body ---------------------------------------------------------------
-
-    @property
-    def input_stream(self) -> t.Any:
-        """The raw body stream from the server. Prefer :attr:`stream`."""
-        return self.environ.get("wsgi.input")
-
-    def _has_unbounded_body(self) -> bool:
-        return bool(self.environ.get("wsgi.input_terminated"))
-
-    @property
-    def stream(self) -> LimitedStream:
-        """The body as a stream capped at the declared length and the limit."""
-        if self._stream is not None:
-            return self._stream
-        if self.shallow:
-            raise RuntimeError(
-                "This request was created with shallow=True and may not read the body."
-            )
-        length = self.content_length
-        source = self.environ.get("wsgi.input")
-        if source is None or (length is None and not self._has_unbounded_body()):
-            # No length and no end-of-stream marker: nothing can be read safely.
-            self._stream = LimitedStream(io.BytesIO(), 0)
-        else:
-            self._stream = LimitedStream(source, length, self.max_content_length)
-        return self._stream
-
-    def get_data(
-        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
-    ) -> t.Any:
-        """Read the whole body (bounded by :attr:`max_content_length`).
-
-        After the body was parsed as a form, this returns ``b""``.
-        """
-        if parse_form_data:
-            self._load_form_data()
-        data = self._cached_data
-        if data is None:
-            if self._form is not None and self.mimetype in _FORM_TYPES:
-                data = b""
-            else:
-                data = self.stream.readall()
-            if cache:
-                self._cached_data = data
-        if as_text:
-            return data.decode("utf-8", "replace")
-        return data
-
-    @property
-    def data(self) -> bytes:
-        """The raw body as bytes (``get_data()``)."""
-        return t.cast(bytes, self.get_data())
-
-    # -- the body, asynchronously (native under ASGI) ------------------------------
-
-    def _async_source(self) -> t.Any:
-        source = self.environ.get("wsgi.input")
-        if self._stream is None and hasattr(source, "aread"):
-            return source
-        return None
-
-    def _body_limits(self) -> tuple[int | None, int | None]:
-        length = self.content_length
-        max_length = self.max_content_length
-        if max_length is not None and length is not None and length > max_length:
-            raise RequestEntityTooLarge()
-        return length, max_length
-
-    async def get_data_async(self, cache: bool = True, as_text: bool = False) -> t.Any:
-        """Await the whole body; the async form of :meth:`get_data`.
-
-        Under ASGI the body is received without blocking the event loop,
-        bounded by :attr:`max_content_length` (413) as it streams in.
-        """
-        data = self._cached_data
-        if data is None:
-            source = self._async_source()
-            if self._form is not None and self.mimetype in _FORM_TYPES:
-                data = b""
-            elif source is None:
-                data = self.get_data(cache=False)
-            else:
-                length, max_length = self._body_limits()
-                data = await read_limited_async(source, length, max_length)
-            if cache:
-                self._cached_data = data
-        if as_text:
-            return data.decode("utf-8", "replace")
-        return data
-
-    async def stream_async(self, chunk_size: int = CHUNK_SIZE) -> t.AsyncIterator[bytes]:
-        """Yield the body in chunks as it arrives (bounded like :attr:`stream`).
-
-        Use it for bodies too large to hold in memory:
-        ``async for chunk in request.stream_async(): ...``.
-        """
-        if self._cached_data is not None:
-            if self._cached_data:
-                yield self._cached_data
-            return
-        source = self._async_source()
-        if source is None:
-            stream = self.stream
-            while True:
-                chunk = stream.read(chunk_size)
-                if not chunk:
-                    return
-                yield chunk
-        length, max_length = self._body_limits()
-        async for chunk in iter_limited_async(source, length, max_length, chunk_size):
-            yield chunk
-
-    async def get_json_async(
-        self, force: bool = False, silent: bool = False, cache: bool = True
-    ) -> t.Any:
-        """Await and parse the body as JSON; the async form of :meth:`get_json`."""
-        if (cache and self._cached_json is not None) or not (force or self.is_json):
-            # Cached, or refused by content type: no body to read.
-            return self.get_json(force=force, silent=silent, cache=cache)
-        return self._load_json(await self.get_data_async(cache=cache), silent, cache)
-
-    async def _offload(self, func: t.Callable[[], t.Any]) -> t.Any:
-        # Under ASGI the adapter lends a way to run blocking work (parsing a
-        # body that is still arriving, spilling uploads to disk) in a worker
-        # thread; under WSGI the work simply runs here.
-        runner = self.environ.get("kolben.run_in_thread")
-        if runner is None:
-            return func()
-        return await runner(func)
-
-    def _form_fits_loop(self) -> bool:
-        """Whether the form can be parsed right here, on the event loop.
-
-        Only a whole body already in memory (``in_memory`` of the ASGI body,
-        or the cached data) of at most ``_INLINE_FORM_LIMIT`` bytes, and not
-        a multipart body with an app's own ``form_stream_factory`` (it may
-        write to disk for the tiniest file): anything larger, partly on disk
-        or still arriving goes to a worker thread, so a spill never blocks
-        the loop.
-        """
-        data = self._cached_data
-        if data is not None:
-            size: int | None = len(data)
-        else:
-            size = getattr(self.environ.get("wsgi.input"), "in_memory", None)
-        if size is None or size > _INLINE_FORM_LIMIT:
-            return False
-        return type(self).form_stream_factory is None or self.mimetype != "multipart/form-data"
-
-    async def form_async(self) -> MultiDict[str, str]:
-        """Await the parsed form; the async form of :attr:`form`."""
-        if self._form is None:
-            # PERF: a small body that has arrived is parsed on the loop: the
-            # thread hop costs more than the parse (issue 15; bench case F
-            # under ASGI: 323k -> 154k instructions per request, Falcon-ASGI
-            # 101k). See _INLINE_FORM_LIMIT.
-            if self._form_fits_loop():
-                self._load_form_data()
-            else:
-                await self._offload(self._load_form_data)
-        return t.cast("MultiDict[str, str]", self._form)
-
-    async def files_async(self) -> MultiDict[str, FileStorage]:
-        """Await the uploaded files; the async form of :attr:`files`."""
-        if self._form is None:
-            if self._form_fits_loop():
-                self._load_form_data()
-            else:
-                await self._offload(self._load_form_data)
-        return t.cast("MultiDict[str, FileStorage]", self._files)
-
-    async def values_async(self) -> CombinedMultiDict[str, str]:
-        """Await :attr:`values` (query arguments, plus the form unless GET)."""
-        if self.method == "GET":
-            return CombinedMultiDict([self.args])
-        return CombinedMultiDict([self.args, await self.form_async()])
-
-    # -- forms ------------------------------------------------------------------
-
-    def _make_form_parser(self) -> FormDataParser | None:
-        """The incremental parser for this body with this request's limits.
-
-        ``None`` when the body is not a form or cannot be read. A declared
-        length over a limit raises 413 here, before any byte is read. The
-        ASGI path feeds it chunk by chunk (see :mod:`kolben.formparser`).
-        """
-        length = self.content_length
-        if length is None and not self._has_unbounded_body():
-            return None  # no length and no end-of-stream marker: nothing to read
-        mimetype, options = parse_options_header(self.environ.get("CONTENT_TYPE"))
-        return FormDataParser.for_mimetype(
-            mimetype,
-            options,
-            content_length=length,
-            max_content_length=self.max_content_length,
-            max_form_memory_size=self.max_form_memory_size,
-            max_form_parts=self.max_form_parts,
-            storage_class=self.parameter_storage_class,
-            stream_factory=type(self).form_stream_factory,
-        )
-
-    def _load_form_data(self) -> None:
-        if self._form is not None:
-            return
-        environ = self.environ
-        if (
-            environ.get("CONTENT_TYPE") == _URLENCODED
-            and self._cached_data is None
-            and self._stream is None
-            and not self.shallow
-        ):
-            # PERF: a plain browser form (bench case F). The canonical
-            # Content-Length (ASCII digits, no Transfer-Encoding) is read
-            # here; anything else goes the general way below.
-            raw = environ.get("CONTENT_LENGTH")
-            if (
-                raw.__class__ is str
-                and raw.isdigit()
-                and raw.isascii()
-                and len(raw) < 19  # longer ones are checked by content_length
-                and "HTTP_TRANSFER_ENCODING" not in environ
-            ):
-                self._load_urlencoded(int(raw))
-                return
-        empty = self.parameter_storage_class
-        try:
-            parser = self._make_form_parser()
-            if parser is None:
-                form, files = empty(), empty()
-            elif self._cached_data is not None:
-                parser.feed(self._cached_data)
-                form, files = parser.close()
-            else:
-                form, files = parser.parse_stream(self.stream)
-        except HTTPException:
-            # A bad body is answered once; an error handler that looks at
-            # the form again sees it empty instead of a half-read stream.
-            self._form, self._files = empty(), empty()
-            raise
-        self._form = form
-        self._files = self._debug_files(files)
-
-    def _load_urlencoded(self, length: int) -> None:
-        """Read and parse a urlencoded body of declared ``length``, not read yet.
-
-        PERF: the plain browser form (bench case F) skips the incremental
-        parser: the body is read straight from the server's stream in one
-        call (a LimitedStream, an io object, costs more to create than the
-        whole read) and decoded in one pass, with the same limits. The
-        stream is then spent: ``stream`` becomes the shared empty one.
-        """
-        cls = self.parameter_storage_class
-        try:
-            limit = self.max_form_memory_size
-            if limit is not None and length > limit:
-                raise RequestEntityTooLarge("The form data is larger than the configured limit.")
-            ceiling = self.max_content_length
-            if ceiling is not None and length > ceiling:
-                raise RequestEntityTooLarge()
-            parts = self.max_form_parts
-            body = _read_declared(self.environ.get("wsgi.input"), length)
-            self._stream = _SPENT_BODY
-            if parts is not None and body.count(b"&") >= parts:
-                raise RequestEntityTooLarge("The form has more fields than the configured limit.")
-            self._form = _urlencoded_multidict(cls, body)
-        except HTTPException:
-            self._form = cls()
-            self._files = cls()
-            raise
-        if type(self)._debug_files_hook is not None and self.settings.get("DEBUG"):
-            self._files = self._debug_files(cls())
-        else:
-            # An immutable empty dict can be shared by every request.
-            self._files = _NO_FILES if cls is ImmutableMultiDict else cls()
-
-    def _debug_files(self, files: MultiDict[str, FileStorage]) -> MultiDict[str, FileStorage]:
-        """In debug mode, the empty ``files`` of a non-multipart request explains itself."""
-        hook = type(self)._debug_files_hook
-        if files or hook is None or not self.settings.get("DEBUG"):
-            return files
-        if self.mimetype == "multipart/form-data":
-            return files
-        return hook(self)
-
-    @property
-    def form(self) -> MultiDict[str, str]:
-        """The text fields of an ``application/x-www-form-urlencoded`` or
-        ``multipart/form-data`` body; empty for any other body.
-
-        Parsed on first access, within :attr:`max_content_length`,
-        :attr:`max_form_memory_size` and :attr:`max_form_parts` (413 past
-        one, checked as the body streams in); a malformed or truncated
-        multipart body is a 400. In an async view under ASGI, ``await
-        request.form_async()`` reads the body without blocking the loop.
-        """
-        if self._form is None:
-            self._load_form_data()
-        return self._form  # type: ignore[return-value]
-
-    @property
-    def files(self) -> MultiDict[str, FileStorage]:
-        """The uploaded files of a ``multipart/form-data`` body, as
-        :class:`~kolben.datastructures.FileStorage` per file field (an empty
-        file input gives a falsy one); empty for any other body.
-
-        Files larger than 512 kB are kept in a temporary file, closed (and so
-        removed) when the request ends. In debug mode, a missing key that is
-        in :attr:`form` of a non-multipart request raises
-        :class:`~kolben.debughelpers.DebugFilesKeyError`, which explains the
-        missing ``enctype="multipart/form-data"``.
-        """
-        self._load_form_data()
-        return t.cast("MultiDict[str, FileStorage]", self._files)
-
-    @property
-    def values(self) -> CombinedMultiDict[str, str]:
-        """:attr:`args` and :attr:`form` combined (only ``args`` for GET)."""
-        if self.method == "GET":
-            return CombinedMultiDict([self.args])
-        return CombinedMultiDict([self.args, self.form])
-
-    @property
-    def want_form_data_parsed(self) -> bool:
-        return bool(self.environ.get("CONTENT_TYPE"))
-
-    # -- JSON -------------------------------------------------------------------
-
-    @property
-    def is_json(self) -> bool:
-        """Whether the content type is ``application/json`` or ``application/*+json``."""
-        mt = self.mimetype
-        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
-
-    @property
-    def json(self) -> t.Any:
-        """The parsed JSON body; see :meth:`get_json`."""
-        return self.get_json()
-
-    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
-        """Parse the body as JSON.
-
-        A content type other than ``application/json`` (or ``+json``) raises
-        415 unless ``force``; malformed or too deeply nested JSON raises 400.
-        ``silent=True`` returns None instead of raising.
-        """
-        slot = 1 if silent else 0
-        if cache and self._cached_json is not None:
-            cached = self._cached_json[slot]
-            if cached is not Ellipsis:
-                return cached
-        if not (force or self.is_json):
-            if not silent:
-                return self.on_json_loading_failed(None)
-            return None
-        return self._load_json(self.get_data(cache=cache), silent, cache)
-
-    def _load_json(self, data: bytes, silent: bool, cache: bool) -> t.Any:
-        slot = 1 if silent else 0
-        try:
-            rv = self.json_module.loads(data)
-        except (ValueError, TypeError, RecursionError) as exc:
-            if silent:
-                rv = None
-                if cache:
-                    self._store_json(slot, rv)
-                return rv
-            rv = self.on_json_loading_failed(exc)
-        if cache:
-            self._store_json(0, rv)
-            self._store_json(1, rv)
-        return rv
-
-    def _store_json(self, slot: int, value: t.Any) -> None:
-        current = list(self._cached_json) if self._cached_json is not None else [Ellipsis, Ellipsis]
-        current[slot] = value
-        self._cached_json = (current[0], current[1])
-
-    def on_json_loading_failed(self, e: Exception | None) -> t.Any:
-        """Called when JSON cannot be loaded: raise 415 or 400 (override to change)."""
-        if e is None:
-            raise UnsupportedMediaType(
-                "Did not attempt to load JSON data because the request"
-                " Content-Type was not 'application/json'."
-            )
-        if self.settings.get("DEBUG"):
-            raise BadRequest(f"Failed to decode JSON object: {e}")
-        raise BadRequest("The browser (or proxy) sent a request body that is not valid JSON.")
 
     # -- lifetime ---------------------------------------------------------------
 
