@@ -86,6 +86,26 @@ def test_hint_keeps_the_storage_class_and_holds_the_request_weakly() -> None:
     assert not isinstance(info.value, DebugFilesKeyError)
 
 
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_bare_request_explains_from_its_settings(debug: bool) -> None:
+    # No app and no import-time hook: the DEBUG setting the request is given
+    # is all it takes (as the app passes its config).
+    request_ = Request(create_environ(method="POST", data={"photo": "a.jpg"}))
+    request_.settings = {"DEBUG": debug}
+    expected = DebugFilesKeyError if debug else BadRequestKeyError
+    with pytest.raises(expected) as info:
+        request_.files["photo"]
+    assert isinstance(info.value, DebugFilesKeyError) is debug
+
+
+def test_a_bare_urlencoded_request_with_a_spent_body_explains_too() -> None:
+    request_ = Request(create_environ(method="POST", data={"photo": "a.jpg"}))
+    request_.settings = {"DEBUG": True}
+    assert request_.form["photo"] == "a.jpg"
+    with pytest.raises(DebugFilesKeyError, match=r"'a\.jpg'"):
+        request_.files["photo"]
+
+
 def test_custom_storage_class() -> None:
     class MyRequest(Request):
         parameter_storage_class: t.Any = MultiDict

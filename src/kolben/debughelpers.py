@@ -10,19 +10,17 @@ Two mistakes look like mysterious 400s or lost data without help:
   as a GET and drop its body. In debug mode, such a redirect of a request
   with a body raises :class:`FormDataRoutingRedirect` instead.
 
-Importing this module installs the ``request.files`` hint into
-:class:`kolben.wrappers.Request` (layer 2 may not import this layer, so the
-hook is handed down, as ``kolben.exceptions`` receives its response class).
+The ``request.files`` hint lives with the body parsing in layer 2
+(:mod:`kolben.wrappers`), which reads ``DEBUG`` from the settings the app
+passes to each request; this module re-exports its names under Flask's
+module path.
 """
 
 from __future__ import annotations
 
-import typing as t
-import weakref
-
-from .datastructures import FileStorage, MultiDict
 from .templating import explain_template_loading_attempts
 from .wrappers import Request
+from .wrappers._debug_files import DebugFilesKeyError, attach_enctype_error_multidict
 
 __all__ = [
     "DebugFilesKeyError",
@@ -35,29 +33,6 @@ __all__ = [
 
 class UnexpectedUnicodeError(AssertionError, UnicodeError):
     """Raised where Kolben needs text but was given undecodable bytes."""
-
-
-class DebugFilesKeyError(KeyError, AssertionError):
-    """``request.files[key]`` is missing because the form was not multipart.
-
-    The browser sent the file's name as a text field (it is in
-    ``request.form``) and not its content. Raised in debug mode instead of
-    the usual :class:`~kolben.exceptions.BadRequestKeyError`.
-    """
-
-    def __init__(self, request: Request, key: str) -> None:
-        names = ", ".join(repr(name) for name in request.form.getlist(key))
-        self.msg = (
-            f"The view read request.files[{key!r}], but the request carried no files:"
-            f" its content type is {request.mimetype!r}, not 'multipart/form-data',"
-            " so the browser sent only the names of the chosen files, as text fields."
-            ' Add enctype="multipart/form-data" to the <form> tag to upload the files'
-            f" themselves. The field {key!r} held: {names}."
-        )
-        super().__init__(self.msg)
-
-    def __str__(self) -> str:
-        return self.msg
 
 
 class FormDataRoutingRedirect(AssertionError):
@@ -85,48 +60,3 @@ class FormDataRoutingRedirect(AssertionError):
             " This check runs in debug mode only."
         )
         super().__init__("".join(message))
-
-
-# One subclass per storage class, made on first use (debug mode only).
-_HINTING_CLASSES: dict[type[t.Any], type[t.Any]] = {}
-
-
-def _hinting_class(base: type[MultiDict[str, FileStorage]]) -> type[t.Any]:
-    cls = _HINTING_CLASSES.get(base)
-    if cls is None:
-
-        class EnctypeHintFiles(base):  # type: ignore[valid-type,misc]
-            """An empty ``files`` whose missing keys explain the missing ``enctype``."""
-
-            __slots__ = ("_request",)
-
-            def __getitem__(self, key: str) -> t.Any:
-                try:
-                    return super().__getitem__(key)
-                except KeyError as exc:
-                    request = self._request()
-                    if request is None or key not in request.form:
-                        raise
-                    raise DebugFilesKeyError(request, key).with_traceback(
-                        exc.__traceback__
-                    ) from None
-
-        EnctypeHintFiles.__name__ = base.__name__
-        EnctypeHintFiles.__qualname__ = base.__qualname__
-        EnctypeHintFiles.__module__ = base.__module__
-        cls = _HINTING_CLASSES[base] = EnctypeHintFiles
-    return cls
-
-
-def attach_enctype_error_multidict(request: Request) -> MultiDict[str, FileStorage]:
-    """An empty ``files`` for ``request`` whose missing keys raise :class:`DebugFilesKeyError`.
-
-    ``Request`` calls it in debug mode for a request that is not multipart
-    (this module installs it); it holds the request weakly.
-    """
-    files = _hinting_class(request.parameter_storage_class)()
-    files._request = weakref.ref(request)
-    return t.cast(MultiDict[str, FileStorage], files)
-
-
-Request._debug_files_hook = attach_enctype_error_multidict

@@ -22,6 +22,7 @@ from ..formparser import FormDataParser, StreamFactory
 from ..formparser._base import _SPENT_BODY, _read_declared
 from ..formparser._urlencoded import _urlencoded_multidict
 from ..http import parse_options_header
+from ._debug_files import attach_enctype_error_multidict
 from .request_url import RequestURL
 
 __all__ = ["RequestBody"]
@@ -65,10 +66,6 @@ class RequestBody(RequestURL):
     #: content_type, filename, content_length) -> binary file`` (see
     #: :func:`kolben.formparser.default_stream_factory`); None for the default.
     form_stream_factory: t.ClassVar[StreamFactory | None] = None
-    #: In debug mode, ``f(request)`` replaces the empty ``files`` of a request
-    #: that is not multipart; :mod:`kolben.debughelpers` installs it so that a
-    #: missing file explains the missing ``enctype``.
-    _debug_files_hook: t.ClassVar[t.Callable[[t.Any], MultiDict[str, FileStorage]] | None] = None
 
     shallow: bool
     json_module: t.Any
@@ -386,7 +383,7 @@ class RequestBody(RequestURL):
             self._form = cls()
             self._files = cls()
             raise
-        if type(self)._debug_files_hook is not None and self.settings.get("DEBUG"):
+        if self.settings.get("DEBUG"):
             self._files = self._debug_files(cls())
         else:
             # An immutable empty dict can be shared by every request.
@@ -394,12 +391,11 @@ class RequestBody(RequestURL):
 
     def _debug_files(self, files: MultiDict[str, FileStorage]) -> MultiDict[str, FileStorage]:
         """In debug mode, the empty ``files`` of a non-multipart request explains itself."""
-        hook = type(self)._debug_files_hook
-        if files or hook is None or not self.settings.get("DEBUG"):
+        if files or not self.settings.get("DEBUG"):
             return files
         if self.mimetype == "multipart/form-data":
             return files
-        return hook(self)
+        return attach_enctype_error_multidict(self)
 
     @property
     def form(self) -> MultiDict[str, str]:
