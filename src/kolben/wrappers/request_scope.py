@@ -137,10 +137,15 @@ class ScopeReaders(RequestBody):
             return self._host
         raw = self._header_map().get("HTTP_HOST")
         if raw is None:
-            # No Host line (HTTP/1.0): the server's name and port, rare.
-            host = host_from_environ(self.environ)
-        else:
-            host = host_from_environ({"wsgi.url_scheme": self.scheme, "HTTP_HOST": raw})
+            # No Host line (HTTP/1.0): the server's name and port, as the
+            # environ's SERVER_NAME and SERVER_PORT give them.
+            server = self._scope.get("server")
+            if server:
+                name, port = server[0], ("" if server[1] is None else str(server[1]))
+            else:
+                name, port = "localhost", "80"
+            raw = f"{name}:{port}" if port else str(name)
+        host = host_from_environ({"wsgi.url_scheme": self.scheme, "HTTP_HOST": raw})
         if host is None:
             raise SecurityError("The Host header is malformed.")
         if trusted is not None and not host_is_trusted(host, trusted):
