@@ -841,10 +841,10 @@ def test_safe_repr() -> None:
 def test_library_detection() -> None:
     import json as stdlib_json
 
-    import kolben.dispatch
+    import kolben.pipeline.dispatcher
 
     assert is_library_file(stdlib_json.__file__)
-    assert is_library_file(kolben.dispatch.__file__)
+    assert is_library_file(kolben.pipeline.dispatcher.__file__)
     assert is_library_file("<frozen importlib._bootstrap>")
     assert not is_library_file(__file__)
     assert not is_library_file("<string>")

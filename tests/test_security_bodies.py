@@ -92,7 +92,7 @@ from collections.abc import Callable
 import pytest
 
 from kolben import Kolben, request
-from kolben.dispatch_async import PRELOAD_LIMIT
+from kolben.pipeline import PRELOAD_LIMIT
 from kolben.formparser import SPOOL_THRESHOLD, default_stream_factory
 from kolben.testing import KolbenClient
 from kolben.utils import secure_filename

@@ -13,12 +13,12 @@ from functools import cached_property
 from ._imports import LazyModule
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .dispatch_async import AsyncDispatcher
 from .exceptions import Aborter
 from .globals import _cv_app, _cv_request, g
 from .helpers import get_debug_flag, get_load_dotenv, send_from_directory
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
+from .pipeline import Dispatcher
 from .routing import Map, Rule
 from .scaffold import _endpoint_from_view_func, find_package, max_age_from_config, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -50,7 +50,7 @@ def _make_timedelta(value: t.Any) -> timedelta:
     return timedelta(seconds=value)
 
 
-class Kolben(TemplatingMixin, AsyncDispatcher):
+class Kolben(TemplatingMixin, Dispatcher):
     """A Kolben application: the WSGI callable, with :attr:`asgi` for ASGI.
 
     ``import_name`` is the name of the application's module or package
@@ -350,14 +350,6 @@ class Kolben(TemplatingMixin, AsyncDispatcher):
         return rv
 
     # -- contexts and testing ---------------------------------------------------------
-
-    def app_context(self) -> AppContext:
-        """A new application context: ``with app.app_context(): ...``."""
-        return AppContext(self)
-
-    def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
-        """A new request context for a WSGI ``environ``."""
-        return RequestContext(self, environ)
 
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
         """A request context for a made-up request (EnvironBuilder arguments)."""

@@ -220,7 +220,7 @@ class RequestContext:
 
     def match_request(self) -> None:
         """Match the URL, storing the rule and arguments or the routing error."""
-        self.app._match_request(self.request)
+        self.app._match_request(self.request, self)
 
     def push(self) -> None:
         """Make this context (and an app context if needed) current."""
@@ -232,7 +232,7 @@ class RequestContext:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
         if self.request.url_rule is None and self.request.routing_exception is None:
-            self.app._match_request(self.request)
+            self.app._match_request(self.request, self)
 
     def pop(self, exc: BaseException | None = _NO_EXC) -> None:
         """Remove this context; the outermost pop runs the teardown functions.

@@ -24,18 +24,28 @@ __all__ = [
 ]
 
 #: True once any receiver was ever connected to one of Kolben's signals.
-#: PERF: the request pipeline checks this one module global before looking
-#: at any signal, so an app without receivers skips every signal lookup.
+#: PERF: code outside the request pipeline (contexts, templates, flashing)
+#: checks this one module global before looking at a signal's receivers.
 in_use = False
+#: Changes whenever a receiver is connected or disconnected. An app's plan
+#: (kolben.pipeline.plan) records it, and decides per app whether the
+#: request pipeline sends signals; a changed value makes it decide again.
+generation = 0
 
 
 class _KolbenSignal(NamedSignal):
-    """A blinker signal that records that the app must start sending signals."""
+    """A blinker signal that tells Kolben when its receivers change."""
 
     def connect(self, receiver: t.Any, sender: t.Any = ANY, weak: bool = True) -> t.Any:
-        global in_use
+        global in_use, generation
         in_use = True
+        generation += 1
         return super().connect(receiver, sender, weak)
+
+    def disconnect(self, receiver: t.Any, sender: t.Any = ANY) -> None:
+        global generation
+        generation += 1
+        super().disconnect(receiver, sender)
 
 
 class _Namespace(Namespace):

@@ -2,9 +2,11 @@
 
 :class:`URLBuildingMixin` is a base of :class:`~kolben.dispatch.Dispatcher`
 (and so of :class:`kolben.Kolben`). It binds the URL map to a request or to
-``SERVER_NAME`` (:meth:`~URLBuildingMixin.create_url_adapter`), runs the
+``SERVER_NAME`` (``create_url_adapter``), runs the
 ``url_defaults`` functions, builds URLs for endpoints and hands build errors
-to the app's handlers. Matching requests stays in :mod:`kolben.dispatch`.
+to the app's handlers. Binding the map to a request
+(``create_url_adapter``) and matching it are the pipeline's
+(:mod:`kolben.pipeline.matching`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ class URLBuildingMixin:
     url_default_functions: dict[str | None, list[URLDefaultCallable]]
     url_build_error_handlers: list[Callable[[Exception, str, dict[str, t.Any]], str | None]]
 
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        raise NotImplementedError  # kolben.pipeline.matching defines it
+
     def _redirect_url(self, request: Request, path: str) -> str:
         """The absolute URL of ``path`` under ``request``'s root, with its query."""
         root = quote(request.root_path, safe=_PATH_SAFE)
@@ -60,49 +65,6 @@ class URLBuildingMixin:
                 raw = qs.encode("utf-8")
             url = f"{url}?{quote(raw, safe=_QUERY_SAFE)}"
         return url
-
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """A URL adapter for ``request``, or for ``SERVER_NAME`` outside a request."""
-        if request is not None:
-            trusted_hosts = self.config["TRUSTED_HOSTS"]
-            if trusted_hosts is not None:
-                # The adapter builds external URLs from the Host: an untrusted
-                # one must never reach url_for(_external=True) (SECURITY.md).
-                request.trusted_hosts = trusted_hosts
-                try:
-                    request.host  # noqa: B018 - validates the Host
-                except SecurityError as e:
-                    if request.routing_exception is None:
-                        request.routing_exception = e
-                    return None
-            subdomain = None
-            server_name = self.config["SERVER_NAME"]
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching:
-                # Bound to SERVER_NAME all the same (API.md section 3, as in
-                # Flask 3.1): external URLs name the configured server.
-                subdomain = self.url_map.default_subdomain or ""
-            try:
-                return t.cast(
-                    MapAdapter,
-                    self.url_map.bind_to_environ(
-                        request.environ, server_name=server_name, subdomain=subdomain
-                    ),
-                )
-            except ValueError as e:
-                request.routing_exception = SecurityError(str(e))
-                return None
-        if self.config["SERVER_NAME"] is not None:
-            return t.cast(
-                MapAdapter,
-                self.url_map.bind(
-                    self.config["SERVER_NAME"],
-                    script_name=self.config["APPLICATION_ROOT"],
-                    url_scheme=self.config["PREFERRED_URL_SCHEME"],
-                ),
-            )
-        return None
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Run the ``url_defaults`` functions for ``endpoint``: app first, then blueprints."""
