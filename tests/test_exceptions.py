@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import inspect
 import pickle
-import typing as t
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kolben import Kolben
 from kolben import exceptions as exc
 from kolben._status import HTTP_STATUS_CODES
 from kolben.exceptions import (
@@ -29,6 +29,7 @@ from kolben.exceptions import (
     abort,
     default_exceptions,
 )
+from kolben.wrappers import Response
 
 EXPECTED_CODES = {
     400: "BadRequest",
@@ -65,35 +66,15 @@ EXPECTED_CODES = {
 }
 
 
-class FakeResponse:
-    """Stands in for kolben.wrappers.Response: records its arguments, serves WSGI."""
-
-    def __init__(self, body: str, status: int, headers: list[tuple[str, str]]) -> None:
-        self.body = body
-        self.status = status
-        self.headers = headers
-
-    def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> list[bytes]:
-        start_response(f"{self.status} X", self.headers)
-        return [self.body.encode()]
-
-
-@pytest.fixture
-def fake_response(monkeypatch: pytest.MonkeyPatch) -> type[FakeResponse]:
-    monkeypatch.setattr(exc, "_response_class", None)
-    exc._install_response_class(FakeResponse)
-    return FakeResponse
-
-
 def test_all_is_complete_and_sorted() -> None:
+    # Every public class and function of the package's modules is exported.
     public = {
         name
-        for name, obj in vars(exc).items()
+        for module in (exc.base, exc.client, exc.server, exc.codes)
+        for name, obj in vars(module).items()
         if not name.startswith("_")
-        and (
-            (inspect.isclass(obj) and obj.__module__ == exc.__name__)
-            or (inspect.isfunction(obj) and obj.__module__ == exc.__name__)
-        )
+        and (inspect.isclass(obj) or inspect.isfunction(obj))
+        and obj.__module__ == module.__name__
     }
     public.add("default_exceptions")
     assert set(exc.__all__) == public
@@ -301,38 +282,41 @@ def test_internal_server_error_keeps_original() -> None:
     assert InternalServerError().original_exception is None
 
 
-def test_get_response_builds_installed_class(fake_response: type[FakeResponse]) -> None:
+def test_get_response_builds_a_response_without_an_app() -> None:
     response = MethodNotAllowed(["GET"]).get_response()
-    assert isinstance(response, fake_response)
-    assert response.status == 405
-    assert response.body == MethodNotAllowed(["GET"]).get_body()
-    assert ("Allow", "GET") in response.headers
+    assert isinstance(response, Response)
+    assert response.status_code == 405
+    assert response.get_data(as_text=True) == MethodNotAllowed(["GET"]).get_body()
+    assert response.headers["Allow"] == "GET"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Content-Length"] == str(len(response.get_data()))
 
 
-def test_get_response_returns_given_response(fake_response: type[FakeResponse]) -> None:
-    ready = fake_response("custom", 418, [])
+def test_get_response_returns_given_response() -> None:
+    ready = Response("custom", 418)
     assert NotFound(response=ready).get_response() is ready
 
 
-def test_codeless_exception_response_is_500(fake_response: type[FakeResponse]) -> None:
-    assert HTTPException().get_response().status == 500
+def test_codeless_exception_response_is_500() -> None:
+    assert HTTPException().get_response().status_code == 500
 
 
-def test_get_response_without_response_class(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exc, "_response_class", None)
-    with pytest.raises(RuntimeError, match=r"import kolben\.wrappers"):
-        NotFound().get_response()
+def test_get_response_is_the_plain_response_class_even_inside_an_app() -> None:
+    # Werkzeug's class, as in Flask: the app converts it when it sends it.
+    app = Kolben(__name__)
+    with app.test_request_context():
+        assert type(NotFound().get_response()) is Response
 
 
-def test_exception_is_a_wsgi_app(fake_response: type[FakeResponse]) -> None:
+def test_exception_is_a_wsgi_app() -> None:
     calls: list[tuple[str, list[tuple[str, str]]]] = []
 
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         calls.append((status, headers))
 
-    body = NotFound("gone")({}, start_response)
+    body = NotFound("gone")({"REQUEST_METHOD": "GET"}, start_response)
     assert b"".join(body) == NotFound("gone").get_body().encode()
-    assert calls[0][0].startswith("404")
+    assert calls[0][0] == "404 NOT FOUND"
 
 
 def test_abort_raises_by_code() -> None:
@@ -356,7 +340,7 @@ def test_abort_unknown_code() -> None:
 
 
 def test_abort_with_response_object() -> None:
-    ready = FakeResponse("hi", 202, [])
+    ready = Response("hi", 202)
     with pytest.raises(HTTPException) as info:
         abort(ready)
     assert type(info.value) is HTTPException

@@ -13,7 +13,6 @@ import typing as t
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from .. import exceptions as _exceptions
 from .._internal import MISSING
 from .._status import status_line
 from ..datastructures import Headers
@@ -662,9 +661,6 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
             raise
         return app_iter
 
-
-# HTTPException.get_response() (layer 0) builds its response with this class.
-_exceptions._install_response_class(Response)
 
 _cookie_size_lookup: t.Callable[[], int | None] | None = None
 
