@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from kolben import Kolben, signals
+from kolben import Kolben
 from kolben.globals import _cv_app, _cv_request
 from kolben.testing import KolbenClient
 
@@ -58,11 +58,12 @@ def _no_context_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture(params=["fast", "hooked"])
-def pipeline(request: pytest.FixtureRequest, app: Kolben, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a case on the hook-less fast path and on the general path."""
+def pipeline(request: pytest.FixtureRequest, app: Kolben) -> str:
+    """Run a case on the hook-less fast path and on the general path.
+
+    Whether an app takes the fast path is decided per app (its plan), so a
+    receiver another test connected for its own app changes nothing here.
+    """
     if request.param == "hooked":
         app.after_request(lambda response: response)
-    else:
-        # A receiver connected by an earlier test leaves the flag set for good.
-        monkeypatch.setattr(signals, "in_use", False)
     return t.cast(str, request.param)

@@ -130,7 +130,12 @@ class Plan:
         self.error_handlers = any(
             handlers for scope in app.error_handler_spec.values() for handlers in scope.values()
         )
-        self.signals = any(signal.has_receivers_for(app) for signal in PIPELINE_SIGNALS)
+        # receivers_for, not has_receivers_for: blinker keeps a sender's
+        # entry after its last receiver is disconnected.
+        self.signals = any(
+            next(iter(signal.receivers_for(app)), None) is not None
+            for signal in PIPELINE_SIGNALS
+        )
         self.overridden = overridden_methods(app, stock)
         self.stock = not self.overridden
         # Matching goes through an overridden create_url_adapter, as in Flask.

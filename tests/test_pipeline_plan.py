@@ -1,0 +1,105 @@
+"""Where the pipeline may skip steps is decided per app, by identity (issue 13).
+
+These check the decision itself (``Plan``); tests/test_pipeline_matrix_*.py
+check that every path gives Flask's answers whatever the decision.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from kolben import Kolben, signals
+
+
+def _app(name: str = "plan_app") -> Kolben:
+    app = Kolben(name, root_path="/nonexistent-kolben-root")
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    return app
+
+
+def _serve(app: Kolben, interface: str) -> None:
+    response = app.test_client(interface=interface).get("/")
+    assert response.data == b"ok"
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_stock_app_without_hooks_takes_the_fast_path(interface: str) -> None:
+    app = _app()
+    _serve(app, interface)
+    plan = app._get_plan()
+    assert plan.stock and plan.fast and not plan.signals
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_receiver_for_another_app_leaves_this_app_fast(interface: str) -> None:
+    app, other = _app("plan_one"), _app("plan_two")
+    seen: list[t.Any] = []
+
+    def receiver(sender: t.Any, **extra: t.Any) -> None:
+        seen.append(sender)
+
+    signals.request_started.connect(receiver, sender=other)
+    try:
+        _serve(app, interface)
+        _serve(other, interface)
+        assert app._get_plan().fast
+        assert not other._get_plan().fast and other._get_plan().signals
+        assert seen == [other]
+    finally:
+        signals.request_started.disconnect(receiver, sender=other)
+    # Disconnecting puts the other app back on the fast path.
+    assert other._get_plan().fast
+
+
+def test_a_receiver_for_any_sender_reaches_every_app() -> None:
+    app = _app()
+    _serve(app, "wsgi")
+    assert app._get_plan().fast
+    seen: list[t.Any] = []
+
+    def receiver(sender: t.Any, **extra: t.Any) -> None:
+        seen.append(sender)
+
+    signals.request_finished.connect(receiver)
+    try:
+        _serve(app, "asgi")
+        assert seen == [app]
+        assert not app._get_plan().fast
+    finally:
+        signals.request_finished.disconnect(receiver)
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_an_instance_patch_after_the_first_request_applies(interface: str) -> None:
+    app = _app()
+    _serve(app, interface)
+    assert app._get_plan().stock
+    original = app.process_response
+
+    def process_response(response: t.Any) -> t.Any:
+        response = original(response)
+        response.headers["X-Patched"] = "yes"
+        return response
+
+    app.process_response = process_response  # type: ignore[method-assign]
+    plan = app._get_plan()
+    assert plan.overridden == ("process_response",) and not plan.fast
+    assert app.test_client(interface=interface).get("/").headers["X-Patched"] == "yes"
+    del app.process_response
+    assert app._get_plan().stock
+
+
+def test_a_subclass_override_is_found_by_identity() -> None:
+    class Custom(Kolben):
+        def handle_http_exception(self, e: t.Any) -> t.Any:
+            return super().handle_http_exception(e)
+
+    app = Custom("plan_custom", root_path="/nonexistent-kolben-root")
+    assert app._get_plan().overridden == ("handle_http_exception",)
+    assert not app._get_plan().stock
