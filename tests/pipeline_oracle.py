@@ -256,10 +256,11 @@ def outcomes(
     expected = flask_outcome(sc, aio, hooked=path == "hooked")
     if sc.adjust is not None:
         expected = sc.adjust(expected, interface, aio)
-    if path == "fast":
-        # Until the fast-path switch is per app (issue 13): a receiver that an
-        # earlier test connected must not keep this app off the fast path.
-        monkeypatch.setattr(kolben.signals, "in_use", False, raising=False)
+    # Until the switch to the signal-sending path is per app (issue 13): a
+    # receiver that an earlier test connected must not change this test's
+    # path. Scenarios that need receivers connect them (the "-receivers" ones
+    # connect them for another app).
+    monkeypatch.setattr(kolben.signals, "in_use", False, raising=False)
     got = _run(sc, kolben_api(aio), make_client, hooked=path == "hooked")
     return got, expected
 
@@ -276,6 +277,8 @@ def summarize(value: t.Any) -> str:
         return "Request"
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[1], BaseException):
+        return f"exc_info({type(value[1]).__name__})"
     if callable(value):
         return f"callable:{getattr(value, '__name__', type(value).__name__)}"
     return type(value).__name__

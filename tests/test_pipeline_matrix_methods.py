@@ -157,6 +157,7 @@ class Override:
     requests: Sequence[tuple[str, str]]
     config: dict[str, t.Any] = field(default_factory=dict)
     setup: Callable[[Api, t.Any], None] | None = None
+    variant: str = ""
 
 
 def _hooks(m: Api, app: t.Any) -> None:
@@ -282,6 +283,42 @@ OVERRIDES = [
 ]
 
 
+def _stranger_receivers(m: Api, app: t.Any) -> None:
+    """Receivers of the pipeline's signals, for another app: they must not fire.
+
+    They also exercise a process that has signal receivers at all, which
+    used to switch every app onto another path.
+    """
+    other = app_of(m)
+    for name in (
+        "request_started",
+        "request_finished",
+        "got_request_exception",
+        "request_tearing_down",
+        "appcontext_tearing_down",
+    ):
+
+        def stranger(sender: t.Any, _name: str = name, **kwargs: t.Any) -> None:
+            m.log.append(f"{_name} fired for another app")
+
+        m.connect(name, stranger, other)
+
+
+# The methods that send a signal, again with receivers for another app.
+OVERRIDES += [
+    Override(ov.name, ov.effect, ov.requests, ov.config, _stranger_receivers, "-receivers")
+    for ov in OVERRIDES
+    if ov.name
+    in (
+        "full_dispatch_request",
+        "finalize_request",
+        "handle_exception",
+        "do_teardown_request",
+        "do_teardown_appcontext",
+    )
+]
+
+
 def _subclass_build(ov: Override) -> Callable[[Api], t.Any]:
     def build(m: Api) -> t.Any:
         def method(self: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
@@ -353,7 +390,9 @@ def _scenarios() -> list[Scenario]:
             ("subclass", _subclass_build(ov)),
             ("instance", _instance_build(ov, style)),
         ):
-            found.append(Scenario(f"{ov.name}-{kind}", build, ov.requests, ov.config, adjust))
+            found.append(
+                Scenario(f"{ov.name}{ov.variant}-{kind}", build, ov.requests, ov.config, adjust)
+            )
     return found
 
 
@@ -395,8 +434,9 @@ def s_issue_instance_patch(m: Api) -> t.Any:
 
 ISSUE_REQUESTS = [("GET", "/"), ("GET", "/missing"), ("GET", "/teapot"), ("GET", "/gone")]
 SCENARIOS = [
-    Scenario("issue_subclass", s_issue_subclass, ISSUE_REQUESTS),
-    Scenario("issue_instance_patch", s_issue_instance_patch, ISSUE_REQUESTS),
+    # As deployed (no TESTING): an unhandled error is a 500, not raised.
+    Scenario("issue_subclass", s_issue_subclass, ISSUE_REQUESTS, UNHANDLED),
+    Scenario("issue_instance_patch", s_issue_instance_patch, ISSUE_REQUESTS, UNHANDLED),
     *_scenarios(),
 ]
 
