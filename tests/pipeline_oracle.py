@@ -73,14 +73,19 @@ class Api:
     abort: Callable[..., t.NoReturn]
     after_this_request: Callable[..., t.Any]
     url_for: Callable[..., str]
+    Response: type[t.Any]
     signals: t.Any
     exc: t.Any
     log: list[str] = field(default_factory=list)
     receivers: list[tuple[t.Any, Callable[..., t.Any]]] = field(default_factory=list)
 
-    def fn(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
-        """``func`` as is, or as an ``async def`` of the same name in the async run."""
-        if not self.aio:
+    def fn(self, func: Callable[..., t.Any], other_kind: bool = False) -> Callable[..., t.Any]:
+        """``func`` as is, or as an ``async def`` of the same name in the async run.
+
+        ``other_kind``: the other way round (``async def`` in the sync run),
+        for hooks of the other kind than the views.
+        """
+        if self.aio == other_kind:
             return func
 
         async def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
@@ -113,6 +118,7 @@ def flask_api(aio: bool) -> Api:
         abort=flask.abort,
         after_this_request=flask.after_this_request,
         url_for=flask.url_for,
+        Response=flask.Response,
         signals=flask.signals,
         exc=werkzeug.exceptions,
     )
@@ -129,6 +135,7 @@ def kolben_api(aio: bool) -> Api:
         abort=kolben.abort,
         after_this_request=kolben.after_this_request,
         url_for=kolben.url_for,
+        Response=kolben.Response,
         signals=kolben.signals,
         exc=kolben.exceptions,
     )
@@ -217,6 +224,8 @@ def _run(
 ) -> list[dict[str, t.Any]]:
     try:
         app = sc.build(m)
+        # The 500s' tracebacks (log_exception still runs; the logger is quiet).
+        app.logger.disabled = True
         app.config.update({"TESTING": True, **sc.config})
         if hooked:
             app.after_request(lambda response: response)

@@ -168,6 +168,36 @@ s_500_handler_propagating = Scenario(
 )
 
 
+@scenario([("GET", "/bp/value"), ("GET", "/value"), ("GET", "/bp/gone")], **UNHANDLED)
+def s_blueprint_500_handler(m: Api) -> t.Any:
+    # An unhandled error in a blueprint's view reaches the blueprint's 500 handler.
+    app = app_of(m)
+    bp = m.Blueprint("bp", __name__, url_prefix="/bp")
+    bp.register_error_handler(500, handler(m, "bp500"))
+    app.register_error_handler(500, handler(m, "app500"))
+    add_view(m, bp, "/value", "value", raising(m, lambda: ValueError("bp")))
+    add_view(m, bp, "/gone", "gone", lambda: m.abort(410))
+    app.register_blueprint(bp)
+    common_views(m, app)
+    return app
+
+
+@scenario([("GET", "/abort-response"), ("GET", "/abort-401")])
+def s_abort_with_a_response(m: Api) -> t.Any:
+    # abort(response) raises an HTTPException without a code: no handler,
+    # not even errorhandler(HTTPException), sees it; the response goes out.
+    app = app_of(m)
+    app.register_error_handler(m.exc.HTTPException, handler(m, "http"))
+    app.register_error_handler(401, handler(m, "on_401"))
+
+    def abort_response() -> t.NoReturn:
+        m.abort(m.Response("made by the view", 401, {"X-Made": "view"}))
+
+    add_view(m, app, "/abort-response", "abort_response", abort_response)
+    add_view(m, app, "/abort-401", "abort_401", lambda: m.abort(401))
+    return app
+
+
 def _failing_handler_app(m: Api) -> t.Any:
     app = _server_error_app(m, 500)
 

@@ -261,6 +261,52 @@ def s_after_request_raises(m: Api) -> t.Any:
     return app
 
 
+@scenario([("GET", "/"), ("GET", "/gone"), ("GET", "/bp/x")])
+def s_hooks_of_the_other_kind(m: Api) -> t.Any:
+    # ``async def`` hooks around ``def`` views and the other way round.
+    app = app_of(m)
+    bp = with_blueprint(m, app)
+
+    def before() -> None:
+        m.log.append(f"before {m.request.path}")
+
+    def callback(response: t.Any) -> t.Any:
+        m.log.append("after_this_request")
+        response.headers["X-Callback"] = "yes"
+        return response
+
+    def index() -> str:
+        m.after_this_request(m.fn(callback, other_kind=True))
+        return "index"
+
+    def after(response: t.Any) -> t.Any:
+        m.log.append(f"after {response.status_code}")
+        response.headers["X-After"] = "yes"
+        return response
+
+    def teardown(exc: BaseException | None) -> None:
+        m.log.append(f"teardown {summarize(exc)}")
+
+    def appctx_teardown(exc: BaseException | None) -> None:
+        m.log.append(f"appctx teardown {summarize(exc)}")
+
+    def on_410(e: t.Any) -> t.Any:
+        m.log.append("on_410")
+        return "gone handled", 410
+
+    app.before_request(m.fn(before, other_kind=True))
+    bp.before_request(m.fn(before, other_kind=True))
+    app.after_request(m.fn(after, other_kind=True))
+    bp.after_request(m.fn(after, other_kind=True))
+    app.teardown_request(m.fn(teardown, other_kind=True))
+    app.teardown_appcontext(m.fn(appctx_teardown, other_kind=True))
+    app.register_error_handler(410, m.fn(on_410, other_kind=True))
+    app.register_blueprint(bp)
+    add_view(m, app, "/", "index", index)
+    add_view(m, app, "/gone", "gone", lambda: m.abort(410))
+    return app
+
+
 # -- signals ---------------------------------------------------------------------------
 
 SIGNALS = (
@@ -274,7 +320,7 @@ SIGNALS = (
 )
 
 
-def _signal_app(m: Api) -> t.Any:
+def _signal_app(m: Api, with_hooks: bool = False) -> t.Any:
     app = app_of(m)
     other = app_of(m)
     for name in SIGNALS:
@@ -289,6 +335,12 @@ def _signal_app(m: Api) -> t.Any:
 
         m.connect(name, receiver, app)
         m.connect(name, stranger, other)
+    if with_hooks:
+        # Where the signals fall between the hooks.
+        app.before_request(logger(m, "before"))
+        app.after_request(trail(m, "after"))
+        app.teardown_request(logger(m, "teardown_request"))
+        app.teardown_appcontext(logger(m, "teardown_appcontext"))
     add_view(m, app, "/", "index", text_view(m, "index"))
     add_view(m, app, "/boom", "boom", raiser(m, ValueError("boom")))
     add_view(m, app, "/missing", "missing", lambda: m.abort(404))
@@ -303,6 +355,12 @@ s_signals_unhandled = Scenario(
     {"TESTING": False, "PROPAGATE_EXCEPTIONS": False},
 )
 s_signals_propagated = Scenario("signals_propagated", _signal_app, [("GET", "/boom")])
+s_signals_between_hooks = Scenario(
+    "signals_between_hooks",
+    lambda m: _signal_app(m, with_hooks=True),
+    [("GET", "/"), ("GET", "/missing"), ("GET", "/boom")],
+    {"TESTING": False, "PROPAGATE_EXCEPTIONS": False},
+)
 
 
 SCENARIOS = [v for k, v in sorted(globals().items()) if k.startswith("s_")]
