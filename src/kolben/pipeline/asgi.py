@@ -89,8 +89,13 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
         view = self.view_functions.get(rule.endpoint) if rule is not None else None
         # An async view (or, without a view, hooks that are all async) runs
         # on the loop; anything sync, and any app with an override, goes to
-        # one worker thread.
-        on_loop = plan.stock and (not plan.sync_hooks if view is None else self._is_async(view))
+        # one worker thread. Under ASGI an async callable is awaited, never
+        # converted: an app with its own ensure_sync must not see its async
+        # hooks converted in that thread, so without a view it stays here.
+        if view is not None:
+            on_loop = plan.stock and self._is_async(view)
+        else:
+            on_loop = plan.stock and (not plan.sync_hooks or plan.own_conversion)
         if on_loop and plan.fast and preserve is None and matched:
             if type(body) is ASGIBody and _declares_body(request):
                 await self._preload(request, body)

@@ -7,7 +7,8 @@ that lets a request skip work is made here, per app, by looking at the app
 itself:
 
 - **stock**: no public pipeline method is overridden in a subclass or patched
-  on the instance. Decided by identity: each public method the pipeline
+  on the instance (``ensure_sync`` and ``async_to_sync`` aside: they serve
+  sync callers only, see below). Decided by identity: each public method the pipeline
   package defines is compared with the app's attribute of that name
   (:func:`stock_methods` lists them from the package's classes, so a new
   pipeline method is covered without a list to keep). Only a stock app may
@@ -49,6 +50,8 @@ _RESPONSE_OUTPUT_METHODS = (
     "get_app_iter",
     "set_data",
 )
+
+_CONVERSION = ("ensure_sync", "async_to_sync")
 
 #: The signals sent while a request is handled.
 PIPELINE_SIGNALS = (
@@ -108,6 +111,7 @@ class Plan:
         "json_type",
         "json_type_bytes",
         "overridden",
+        "own_conversion",
         "session_cookie",
         "signals",
         "stock",
@@ -137,7 +141,12 @@ class Plan:
             for signal in PIPELINE_SIGNALS
         )
         self.overridden = overridden_methods(app, stock)
-        self.stock = not self.overridden
+        # ensure_sync and async_to_sync serve sync callers: under ASGI an
+        # async callable is awaited, never converted, so overriding them
+        # keeps the async pipeline; they are then called for every sync
+        # callable, as Flask calls them (no wrapper cached).
+        self.own_conversion = any(name in _CONVERSION for name in self.overridden)
+        self.stock = all(name in _CONVERSION for name in self.overridden)
         # Matching goes through an overridden create_url_adapter, as in Flask.
         self.custom_adapter = "create_url_adapter" in self.overridden
         # PERF: views and hooks wrapped once for a sync caller (async views
@@ -153,7 +162,7 @@ class Plan:
             and response_class.default_status == 200
         )
         self.fast = (
-            self.stock
+            not self.overridden
             and stock_response
             and not (self.before or self.url_preprocessors or self.after or self.signals)
             and response_class.automatically_set_content_length

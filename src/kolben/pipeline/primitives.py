@@ -85,7 +85,7 @@ class Primitives(Errors):
     def _call(self, func: Callable[..., t.Any], /, *args: t.Any, **kwargs: t.Any) -> t.Any:
         """Call a hook, handler or view from sync code (through ``ensure_sync``)."""
         plan = self._plan
-        if plan is None or not plan.stock:
+        if plan is None or plan.own_conversion:
             # ensure_sync may be overridden: Flask calls it each time.
             return self.ensure_sync(func)(*args, **kwargs)
         # PERF: the stock ensure_sync wraps a function the same way each
@@ -101,6 +101,10 @@ class Primitives(Errors):
         """Await a hook, handler or view: directly when async, in a worker thread when sync."""
         if self._is_async(func):
             return await func(*args, **kwargs)
+        plan = self._plan
+        if plan is None or plan.own_conversion:
+            # An overridden ensure_sync sees every sync callable, as in Flask.
+            func = self.ensure_sync(func)
         return await run_in_thread(partial(func, *args, **kwargs))
 
     # -- signals ----------------------------------------------------------------------
