@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ..debughelpers import FormDataRoutingRedirect
 from ..ctx import RequestContext
+from ..debughelpers import FormDataRoutingRedirect
 from ..exceptions import (
     BadHost,
     BadRequest,
