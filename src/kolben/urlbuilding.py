@@ -1,6 +1,6 @@
 """Building URLs for the app: ``url_for`` and the adapters behind it (layer 4).
 
-:class:`URLBuildingMixin` is a base of :class:`~kolben.dispatch.Dispatcher`
+:class:`URLBuildingMixin` is a base of :class:`~kolben.pipeline.Dispatcher`
 (and so of :class:`kolben.Kolben`). It binds the URL map to a request or to
 ``SERVER_NAME`` (``create_url_adapter``), runs the
 ``url_defaults`` functions, builds URLs for endpoints and hands build errors
