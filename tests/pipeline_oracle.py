@@ -256,7 +256,6 @@ def outcomes(
     path: str,
     make_client: Callable[..., t.Any],
     interface: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]]]:
     """Run ``sc`` on Kolben (``path`` is "fast" or "hooked"): (Kolben's, Flask's).
 
@@ -265,11 +264,6 @@ def outcomes(
     expected = flask_outcome(sc, aio, hooked=path == "hooked")
     if sc.adjust is not None:
         expected = sc.adjust(expected, interface, aio)
-    # Until the switch to the signal-sending path is per app (issue 13): a
-    # receiver that an earlier test connected must not change this test's
-    # path. Scenarios that need receivers connect them (the "-receivers" ones
-    # connect them for another app).
-    monkeypatch.setattr(kolben.signals, "in_use", False, raising=False)
     got = _run(sc, kolben_api(aio), make_client, hooked=path == "hooked")
     return got, expected
 

@@ -375,7 +375,6 @@ def test_as_flask(
     path: str,
     interface: str,
     make_client: Callable[..., t.Any],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    got, expected = outcomes(sc, aio, path, make_client, interface, monkeypatch)
+    got, expected = outcomes(sc, aio, path, make_client, interface)
     assert got == expected
