@@ -73,6 +73,7 @@ class Api:
     abort: Callable[..., t.NoReturn]
     after_this_request: Callable[..., t.Any]
     url_for: Callable[..., str]
+    stream_with_context: Callable[..., t.Any]
     Response: type[t.Any]
     signals: t.Any
     exc: t.Any
@@ -118,6 +119,7 @@ def flask_api(aio: bool) -> Api:
         abort=flask.abort,
         after_this_request=flask.after_this_request,
         url_for=flask.url_for,
+        stream_with_context=flask.stream_with_context,
         Response=flask.Response,
         signals=flask.signals,
         exc=werkzeug.exceptions,
@@ -135,6 +137,7 @@ def kolben_api(aio: bool) -> Api:
         abort=kolben.abort,
         after_this_request=kolben.after_this_request,
         url_for=kolben.url_for,
+        stream_with_context=kolben.stream_with_context,
         Response=kolben.Response,
         signals=kolben.signals,
         exc=kolben.exceptions,
@@ -147,7 +150,8 @@ class Scenario:
 
     id: str
     build: Callable[[Api], t.Any]
-    requests: Sequence[tuple[str, str]] = (("GET", "/"),)
+    # (method, path), or (step(m, app), name) to run between two requests.
+    requests: Sequence[tuple[t.Any, str]] = (("GET", "/"),)
     config: dict[str, t.Any] = field(default_factory=dict)
     # Adjusts Flask's outcome where Kolben's documented behaviour differs on
     # purpose: (outcome, interface, aio) -> outcome. Every use says why.
@@ -155,7 +159,7 @@ class Scenario:
 
 
 def scenario(
-    requests: Sequence[tuple[str, str]] = (("GET", "/"),), **config: t.Any
+    requests: Sequence[tuple[t.Any, str]] = (("GET", "/"),), **config: t.Any
 ) -> Callable[[Callable[[Api], t.Any]], Scenario]:
     """Decorator: a ``build`` function becomes a :class:`Scenario` named after it."""
 
@@ -219,6 +223,18 @@ def _send(client: t.Any, m: Api, method: str, path: str) -> dict[str, t.Any]:
     return outcome
 
 
+def _step(m: Api, app: t.Any, action: Callable[[Api, t.Any], None], name: str) -> dict[str, t.Any]:
+    """Run a step between two requests (patch the app, change its config)."""
+    start = len(m.log)
+    outcome: dict[str, t.Any] = {"step": name}
+    try:
+        action(m, app)
+    except Exception as e:
+        outcome["raised"] = type(e).__name__
+    outcome["log"] = m.log[start:]
+    return outcome
+
+
 def _run(
     sc: Scenario, m: Api, client_factory: Callable[[t.Any], t.Any], hooked: bool
 ) -> list[dict[str, t.Any]]:
@@ -230,7 +246,13 @@ def _run(
         if hooked:
             app.after_request(lambda response: response)
         client = client_factory(app)
-        return [_send(client, m, method, path) for method, path in sc.requests]
+        results = []
+        for method, path in sc.requests:
+            if callable(method):
+                results.append(_step(m, app, method, path))
+            else:
+                results.append(_send(client, m, method, path))
+        return results
     finally:
         m.disconnect_all()
 

@@ -432,11 +432,79 @@ def s_issue_instance_patch(m: Api) -> t.Any:
     return app
 
 
+# -- changes after the first request: nothing may be decided once for good -----------
+
+
+def _patch_instance(m: Api, app: t.Any) -> None:
+    # As an extension's init_app may do on an app that already served.
+    original = app.process_response
+
+    def process_response(response: t.Any) -> t.Any:
+        response = original(response)
+        response.headers["X-Late"] = "instance"
+        return response
+
+    app.process_response = process_response
+    original_user = app.handle_user_exception
+    app.handle_user_exception = functools.partial(teapot_router, m, original_user)
+
+
+def teapot_router(m: Api, original: Original, e: Exception) -> t.Any:
+    m.log.append(f"router({summarize(e)})")
+    if isinstance(e, Teapot):
+        return "late teapot", 418
+    return original(e)
+
+
+def _patch_class(m: Api, app: t.Any) -> None:
+    # As monkeypatch.setattr(MyApp, ...) does to the app's own subclass.
+    cls = type(app)
+    original = cls.handle_http_exception
+
+    def handle_http_exception(self: t.Any, e: t.Any) -> t.Any:
+        m.log.append(f"class patch({summarize(e)})")
+        return original(self, e)
+
+    cls.handle_http_exception = handle_http_exception
+
+
+def _replace_view(m: Api, app: t.Any) -> None:
+    app.view_functions["index"] = m.fn(lambda: "replaced view")
+
+
+def _change_config(m: Api, app: t.Any) -> None:
+    app.config.update(PROPAGATE_EXCEPTIONS=True, TRAP_HTTP_EXCEPTIONS=True)
+
+
+def s_late_changes(m: Api) -> t.Any:
+    class App(m.Flask):  # type: ignore[name-defined,misc]
+        pass
+
+    return base_app(m, App)
+
+
+LATE_REQUESTS = [
+    ("GET", "/"),
+    ("GET", "/teapot"),
+    ("GET", "/missing"),
+    (_patch_instance, "patch process_response and handle_user_exception on the instance"),
+    (_patch_class, "patch handle_http_exception on the app's class"),
+    (_replace_view, "replace a view in view_functions"),
+    ("GET", "/"),
+    ("GET", "/teapot"),
+    ("GET", "/missing"),
+    (_change_config, "PROPAGATE_EXCEPTIONS and TRAP_HTTP_EXCEPTIONS on"),
+    ("GET", "/boom"),
+    ("GET", "/missing"),
+]
+
+
 ISSUE_REQUESTS = [("GET", "/"), ("GET", "/missing"), ("GET", "/teapot"), ("GET", "/gone")]
 SCENARIOS = [
     # As deployed (no TESTING): an unhandled error is a 500, not raised.
     Scenario("issue_subclass", s_issue_subclass, ISSUE_REQUESTS, UNHANDLED),
     Scenario("issue_instance_patch", s_issue_instance_patch, ISSUE_REQUESTS, UNHANDLED),
+    Scenario("late_changes", s_late_changes, LATE_REQUESTS, UNHANDLED),
     *_scenarios(),
 ]
 
