@@ -97,26 +97,6 @@ def route_path(scope: Scope) -> str:
     return path
 
 
-def scope_environ(scope: Scope) -> dict[str, t.Any]:
-    """A minimal PEP 3333 environ of an HTTP scope: the method and the headers.
-
-    Enough for :func:`kolben.utils.send_file` to answer conditional and
-    Range requests.
-    """
-    environ: dict[str, t.Any] = {
-        "REQUEST_METHOD": scope.get("method", "GET"),
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-        "wsgi.url_scheme": scope.get("scheme") or "http",
-    }
-    for name, value in scope.get("headers", ()):
-        key = name.decode("latin-1").upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = f"HTTP_{key}"
-        text = value.decode("latin-1")
-        environ[key] = f"{environ[key]},{text}" if key in environ else text
-    return environ
-
-
 _DONE = object()
 
 

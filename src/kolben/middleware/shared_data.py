@@ -29,6 +29,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from fnmatch import fnmatch
 
+from ..asgi import NO_BODY, build_environ
 from ..security import safe_join
 from ..utils import _FileWrapper, send_file
 from ._asgi import (
@@ -39,7 +40,6 @@ from ._asgi import (
     asgi_class,
     is_asgi,
     route_path,
-    scope_environ,
     send_response,
 )
 
@@ -236,7 +236,7 @@ class _ASGISharedDataMiddleware(SharedDataMiddleware):
         """Serve a file for a GET or HEAD request, or call the wrapped ASGI app."""
         app = t.cast(ASGIApp, self.app)
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
-            environ = scope_environ(scope)
+            environ = build_environ(scope, NO_BODY)
             environ["wsgi.file_wrapper"] = _big_blocks
             # Looking files up touches the disk: off the event loop.
             response = await asyncio.to_thread(self._respond, route_path(scope), environ)

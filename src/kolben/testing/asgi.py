@@ -18,6 +18,7 @@ from types import TracebackType
 
 from .._status import HTTP_STATUS_CODES
 from ..asgi import Message, Scope
+from ..wrappers.scope import environ_to_scope
 
 __all__ = ["ASGIBridge", "WebSocketTestDenied", "WebSocketTestSession"]
 
@@ -53,53 +54,6 @@ class _LoopThread:
             self.loop.close()
 
 
-def _scope_from_environ(environ: dict[str, t.Any], kind: str) -> Scope:
-    path = environ.get("PATH_INFO", "/").encode("latin-1")
-    if path and path[:1] != b"/":
-        # An ASGI path always starts with "/"; client.get("register") gives
-        # a WSGI PATH_INFO without it (as Werkzeug's builder does).
-        path = b"/" + path
-    root = environ.get("SCRIPT_NAME", "").encode("latin-1")
-    headers: list[tuple[bytes, bytes]] = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").lower()
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key.replace("_", "-").lower()
-        else:
-            continue
-        headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
-    scheme = environ.get("wsgi.url_scheme", "http")
-    if kind == "websocket":
-        scheme = {"http": "ws", "https": "wss"}.get(scheme, scheme)
-    port = environ.get("SERVER_PORT") or ("443" if scheme in ("https", "wss") else "80")
-    scope: Scope = {
-        "type": kind,
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").partition("/")[2] or "1.1",
-        "method": environ.get("REQUEST_METHOD", "GET"),
-        "scheme": scheme,
-        "path": (root + path).decode("utf-8", "replace"),
-        "raw_path": root + path,
-        "root_path": root.decode("utf-8", "replace"),
-        "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
-        "headers": headers,
-        "client": (
-            environ.get("REMOTE_ADDR", "127.0.0.1"),
-            int(environ.get("REMOTE_PORT") or 50000),
-        ),
-        "server": (environ.get("SERVER_NAME", "localhost"), int(port)),
-        "extensions": {},
-    }
-    preserve = environ.get("kolben.preserve_context")
-    if preserve is not None:
-        scope["extensions"]["kolben.preserve_context"] = preserve
-    errors = environ.get("wsgi.errors")
-    if errors is not None:
-        scope["extensions"]["kolben.errors"] = errors
-    return scope
-
-
 class ASGIBridge:
     """A WSGI callable that runs an ASGI app (for the test client only).
 
@@ -126,7 +80,7 @@ class ASGIBridge:
             self._loop = None
 
     def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> Iterator[bytes]:
-        scope = _scope_from_environ(environ, "http")
+        scope = environ_to_scope(environ, "http")
         body_stream = environ.get("wsgi.input")
         events: queue.Queue[t.Any] = queue.Queue()
         disconnected = asyncio.Event()
@@ -260,7 +214,7 @@ class WebSocketTestSession:
         subprotocols: list[str] | None = None,
     ) -> None:
         self._bridge = bridge
-        self._scope = _scope_from_environ(environ, "websocket")
+        self._scope = environ_to_scope(environ, "websocket")
         self._scope["subprotocols"] = list(subprotocols or [])
         self._to_app: asyncio.Queue[Message] | None = None
         self._from_app: queue.Queue[t.Any] = queue.Queue()
