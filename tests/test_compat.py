@@ -195,6 +195,7 @@ import flask, flask.json.provider, werkzeug, werkzeug.test, werkzeug.routing
 from werkzeug.exceptions import NotFound
 from werkzeug.datastructures import Headers
 import kolben.datastructures, kolben.exceptions, kolben.json.provider, kolben.routing
+import kolben.wrappers
 checks = {
     "Flask": flask.Flask is kolben.Kolben,
     "request": flask.request is kolben.request,
@@ -205,7 +206,10 @@ checks = {
     "Rule": werkzeug.routing.Rule is kolben.routing.Rule,
     "test": werkzeug.test is kolben.testing,
     "Client": werkzeug.Client is kolben.testing.Client,
-    "Response": werkzeug.Response is kolben.Response,
+    "Response": werkzeug.Response is kolben.wrappers.Response,
+    "flask.Response": flask.Response is kolben.Response,
+    "app Response": issubclass(flask.Response, werkzeug.Response),
+    "flask.Request": flask.Request is werkzeug.Request is kolben.Request,
     "AppGroup": flask.cli.AppGroup is kolben.cli.AppGroup,
 }
 # What ``import flask`` makes reachable, ``flask.x`` gives without importing it.

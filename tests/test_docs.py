@@ -187,6 +187,7 @@ def test_every_public_name_is_in_the_api_index() -> None:
 #: Public modules and the reference page that renders them (``::: module``).
 PUBLIC_MODULES = [
     "app",
+    "appwrappers",
     "blueprints",
     "cli",
     "cli.base",

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from . import json
 from ._imports import LazyModule
 from .app import Flask, Kolben
+from .appwrappers import Request, Response
 from .blueprints import Blueprint
 from .config import Config
 from .ctx import (
@@ -55,7 +56,6 @@ from .templating import (
     stream_template,
     stream_template_string,
 )
-from .wrappers import Request, Response
 
 __all__ = [
     "Blueprint",

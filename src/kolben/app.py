@@ -11,10 +11,11 @@ from datetime import timedelta
 from functools import cached_property
 
 from ._imports import LazyModule
+from .appwrappers import Request, Response
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .exceptions import Aborter
-from .globals import _cv_app, _cv_request, g
+from .globals import _cv_request, g
 from .helpers import get_debug_flag, get_load_dotenv, send_from_directory
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
@@ -24,8 +25,6 @@ from .scaffold import _endpoint_from_view_func, find_package, max_age_from_confi
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatingMixin
 from .utils import redirect as _redirect
-from .wrappers import Request, Response
-from .wrappers import response as _response_module
 
 if t.TYPE_CHECKING:  # pragma: no cover
     import logging
@@ -460,16 +459,6 @@ class Kolben(TemplatingMixin, Dispatcher):
             # A server stopped from an interactive session can be started again.
             self._got_first_request = False
 
-
-def _config_cookie_size() -> int | None:
-    ctx = _cv_app.get(None)
-    if ctx is None:
-        return None
-    return t.cast("int | None", ctx.app.config.get("MAX_COOKIE_SIZE"))
-
-
-# Response (layer 2) cannot look at the app: the app hands it this lookup.
-_response_module._install_cookie_size_lookup(_config_cookie_size)
 
 #: Flask's name for the app class, for porting.
 Flask = Kolben

@@ -9,6 +9,7 @@ import warnings
 
 from .. import json
 from ..app import Flask
+from ..appwrappers import Request, Response
 from ..blueprints import Blueprint
 from ..config import Config
 from ..ctx import (
@@ -49,7 +50,6 @@ from ..templating import (
     stream_template,
     stream_template_string,
 )
-from ..wrappers import Request, Response
 from ._finder import missing_name
 from ._modules import MODULES, ROOT_ATTRIBUTES, VERSIONS
 

@@ -40,7 +40,7 @@ MODULES: dict[str, str] = {
     "flask.testing": "kolben.testing",
     "flask.typing": "kolben.typing",
     "flask.views": "kolben.views",
-    "flask.wrappers": "kolben.wrappers",
+    "flask.wrappers": "kolben.appwrappers",
     # Werkzeug 3.1
     "werkzeug": "kolben.compat._werkzeug",
     "werkzeug._internal": "kolben.compat._werkzeug_internal",

@@ -384,14 +384,10 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
     def max_cookie_size(self) -> int:
         """Set-Cookie headers larger than this warn; 0 disables the warning.
 
-        Inside an app it is the ``MAX_COOKIE_SIZE`` config value (the app
-        layer installs that lookup), else :attr:`default_max_cookie_size`.
+        Here it is :attr:`default_max_cookie_size`; the app's response class
+        (:class:`kolben.Response`) answers the ``MAX_COOKIE_SIZE`` config
+        value instead.
         """
-        lookup = _cookie_size_lookup
-        if lookup is not None:
-            size = lookup()
-            if size is not None:
-                return size
         return self.default_max_cookie_size
 
     def set_cookie(
@@ -661,11 +657,3 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
             raise
         return app_iter
 
-
-_cookie_size_lookup: t.Callable[[], int | None] | None = None
-
-
-def _install_cookie_size_lookup(lookup: t.Callable[[], int | None]) -> None:
-    """Let the app layer answer ``max_cookie_size`` from its config."""
-    global _cookie_size_lookup
-    _cookie_size_lookup = lookup
