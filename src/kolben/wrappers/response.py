@@ -4,6 +4,13 @@ A :class:`Response` holds a status, :class:`~kolben.datastructures.Headers`
 and a body (bytes chunks or any iterable). It knows how to present itself to
 a PEP 3333 server (``response(environ, start_response)``), which Flask code
 relies on; the ASGI adapter reads the same three parts.
+
+This module holds the state and the constructor; the class takes its other
+jobs from mixins beside it: sending to a WSGI server
+(:mod:`~kolben.wrappers.response_wsgi`), cookies
+(:mod:`~kolben.wrappers.response_cookies`), typed header accessors
+(:mod:`~kolben.wrappers.response_headers`) and conditional requests
+(:mod:`~kolben.wrappers.conditional`).
 """
 
 from __future__ import annotations
@@ -11,27 +18,20 @@ from __future__ import annotations
 import json as _stdlib_json
 import typing as t
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
 
 from .._internal import MISSING
 from .._status import status_line
 from ..datastructures import Headers
 from ..datastructures._header_checks import _check_value
-from ..http import dump_cookie, parse_options_header
-from ..urls import iri_to_uri
-from ._response_parts import (
-    _STATUS_LINES,
-    _chain_close,
-    _ClosingChunks,
-    _ClosingIterator,
-    _encode_chunks,
-    _new_object,
-    _sent_as_is,
-)
+from ..http import parse_options_header
+from ._response_parts import _STATUS_LINES, _chain_close, _encode_chunks
 from .conditional import ConditionalResponseMixin
+from .response_cookies import ResponseCookiesMixin
 from .response_headers import ResponseHeadersMixin
+from .response_wsgi import START_RESPONSE_CALLED, ResponseWSGIMixin
 
-__all__ = ["Response", "get_content_type"]
+# START_RESPONSE_CALLED stays importable from here, where it was defined.
+__all__ = ["START_RESPONSE_CALLED", "Response", "get_content_type"]
 
 _CHARSET_TYPES = frozenset(
     {
@@ -43,26 +43,6 @@ _CHARSET_TYPES = frozenset(
         "application/xml-external-parsed-entity",
     }
 )
-# The headers describing a body that a 304 drops. RFC 9110 section 15.4.5:
-# a 304 still sends Content-Location and Expires (as Werkzeug keeps them);
-# Content-Length may stay as the 200's value (section 8.6).
-#: Set in the WSGI environ when a server's ``start_response`` raised: no
-#: error page may follow (see :meth:`Response.__call__`).
-START_RESPONSE_CALLED = "kolben.start_response_called"
-
-_NOT_MODIFIED_DROPS = frozenset(
-    {
-        "allow",
-        "content-encoding",
-        "content-language",
-        "content-md5",
-        "content-range",
-        "content-type",
-        "last-modified",
-    }
-)
-
-
 # PERF: the Content-Type pair of a plain constructor call, keyed by the
 # ``mimetype`` or ``content_type`` argument, built and checked once
 # (get_content_type, _check_value, the tuple); bounded like _CHECKED_NAMES.
@@ -123,7 +103,9 @@ def _content_type_pair(
     return pair
 
 
-class Response(ResponseHeadersMixin, ConditionalResponseMixin):
+class Response(
+    ResponseWSGIMixin, ResponseCookiesMixin, ResponseHeadersMixin, ConditionalResponseMixin
+):
     """An outgoing HTTP response.
 
     ``response`` is a str (sent as UTF-8), bytes, or an iterable of either
@@ -142,9 +124,6 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
     #: Relative ``Location`` headers stay relative (RFC 9110 allows them).
     autocorrect_location_header: t.ClassVar[bool] = False
     automatically_set_content_length: t.ClassVar[bool] = True
-    #: Set-Cookie headers larger than this warn; 0 disables the warning.
-    #: The default for :attr:`max_cookie_size` outside an app.
-    default_max_cookie_size: t.ClassVar[int] = 4093
     json_module: t.ClassVar[t.Any] = _stdlib_json
 
     headers: Headers
@@ -378,72 +357,6 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
     def mimetype_params(self) -> dict[str, str]:
         return parse_options_header(self.headers.get("content-type"))[1]
 
-    # -- cookies -------------------------------------------------------------------
-
-    @property
-    def max_cookie_size(self) -> int:
-        """Set-Cookie headers larger than this warn; 0 disables the warning.
-
-        Here it is :attr:`default_max_cookie_size`; the app's response class
-        (:class:`kolben.Response`) answers the ``MAX_COOKIE_SIZE`` config
-        value instead.
-        """
-        return self.default_max_cookie_size
-
-    def set_cookie(
-        self,
-        key: str,
-        value: str = "",
-        max_age: timedelta | int | None = None,
-        expires: str | datetime | int | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-        partitioned: bool = False,
-    ) -> None:
-        """Add a ``Set-Cookie`` header (quoting the value when needed)."""
-        self.headers.add(
-            "Set-Cookie",
-            dump_cookie(
-                key,
-                value=value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                max_size=self.max_cookie_size,
-                samesite=samesite,
-                partitioned=partitioned,
-            ),
-        )
-
-    def delete_cookie(
-        self,
-        key: str,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-        partitioned: bool = False,
-    ) -> None:
-        """Tell the client to drop a cookie (empty value, expired, ``Max-Age=0``)."""
-        self.set_cookie(
-            key,
-            expires=0,
-            max_age=0,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
-        )
-
     # -- JSON ----------------------------------------------------------------------------
 
     @property
@@ -545,115 +458,3 @@ class Response(ResponseHeadersMixin, ConditionalResponseMixin):
             app_iter = _chain_close(rest, iterator, app_iter)
         status, headers = captured
         return cls(app_iter, status, Headers(headers))
-
-    # -- WSGI -------------------------------------------------------------------------------
-
-    def _outgoing_headers(self) -> Headers:
-        # What get_wsgi_headers does: nothing here reads the request, so the
-        # ASGI side calls this without building an environ, as long as the
-        # class keeps the stock get_wsgi_headers (the override point, as in
-        # Werkzeug; kolben.asgi.send checks its identity).
-        headers = self.headers
-        status = self._status_code
-        # PERF: see _sent_as_is; the general path below scans the list
-        # twice with a lower() per name.
-        if type(headers) is Headers and _sent_as_is(status, headers._list):
-            return headers
-        location = headers.get("location")
-        if location is not None and not location.isascii():
-            headers["Location"] = iri_to_uri(location)
-        if status == 304:
-            # Only a 304 loses its body headers: a 412 (or any other status)
-            # carries the body it has, so its Content-Type stays.
-            for key in [k for k, _ in headers._list if k.lower() in _NOT_MODIFIED_DROPS]:
-                headers.remove(key)
-        if status == 204 or 100 <= status < 200:
-            # RFC 9110 section 8.6: never a Content-Length on 1xx and 204.
-            headers.remove("Content-Length")
-        elif (
-            self.automatically_set_content_length
-            and "content-length" not in headers
-            and self.is_sequence
-            and status != 304
-        ):
-            headers["Content-Length"] = str(sum(len(x) for x in self.iter_encoded()))
-        return headers
-
-    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
-        """The headers as they go out: Location as a URI, Content-Length filled."""
-        return self._outgoing_headers()
-
-    def get_app_iter(self, environ: dict[str, t.Any]) -> Iterable[bytes]:
-        """The body iterable as it goes out (empty for HEAD, 1xx, 204, 304)."""
-        status = self._status_code
-        if environ.get("REQUEST_METHOD") == "HEAD" or 100 <= status < 200 or status in (204, 304):
-            # No body, but the server's close() must still reach the body
-            # iterator and the call_on_close callbacks.
-            return _ClosingIterator(iter(()), self.close)
-        if self.direct_passthrough:
-            if not self._on_close:
-                # The server may recognise its own wsgi.file_wrapper here.
-                return self.response  # type: ignore[return-value]
-            return _ClosingIterator(iter(self.response), self.close)  # type: ignore[arg-type]
-        body = self.response
-        # PERF: a body of one bytes chunk is iterated by the server in C (a
-        # list iterator) instead of through _ClosingIterator.__next__ and a
-        # generator, a Python frame per step.
-        if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
-            return _ClosingChunks(body, self.close)
-        return _ClosingIterator(self.iter_encoded(), self.close)
-
-    def get_wsgi_response(
-        self, environ: dict[str, t.Any]
-    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
-        """``(app_iter, status, headers)`` for a WSGI server."""
-        headers = self.get_wsgi_headers(environ)
-        return self.get_app_iter(environ), self._status, headers.to_wsgi_list()
-
-    def __call__(self, environ: dict[str, t.Any], start_response: t.Any) -> Iterable[bytes]:
-        body = self.response
-        headers = self.headers
-        # PERF: a body of one bytes chunk whose headers need no change (see
-        # _sent_as_is) is what get_wsgi_response, get_wsgi_headers,
-        # get_app_iter and to_wsgi_list would return, without the four calls;
-        # only for a class that leaves those methods as they are. Sending
-        # (with the iteration and close) went from 22.6k to 10.4k
-        # instructions (callgrind, CPython 3.11).
-        if (
-            self._plain_send
-            and type(body) is list
-            and len(body) == 1
-            and type(body[0]) is bytes
-            and not self.direct_passthrough
-            and type(headers) is Headers
-            and _sent_as_is(self._status_code, headers._list)
-            and environ.get("REQUEST_METHOD") != "HEAD"
-        ):
-            app_iter: Iterable[bytes]
-            if not self._on_close:
-                # PERF: nothing to close (a list has no close() and no
-                # callback is registered), so the server gets the list
-                # itself, as for a view returning a str: no wrapper, no
-                # close() calls (about 3k instructions).
-                app_iter = body
-            else:
-                # PERF: object.__new__ and two slot stores cost half of a
-                # call to the class (its __init__ is a Python frame).
-                chunks = _new_object(_ClosingChunks)
-                chunks._chunks = body
-                chunks._close = self.close
-                app_iter = chunks
-            status = self._status
-            header_list = headers._list
-        else:
-            app_iter, status, header_list = self.get_wsgi_response(environ)
-        try:
-            start_response(status, header_list)
-        except BaseException:
-            # The server refused the response: PEP 3333 forbids calling it
-            # again without exc_info, so kolben.dispatch lets this error
-            # reach the server instead of sending an error page.
-            environ[START_RESPONSE_CALLED] = True
-            raise
-        return app_iter
-
