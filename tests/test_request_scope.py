@@ -325,6 +325,7 @@ def facts(request: Request) -> dict[str, t.Any]:
         "framing_conflict": request._framing_conflict,
         "raw_host": request._raw_host,
         "body_expected": request._body_expected,
+        "declares_body": request._declares_body,
         "close_connection": lambda: request._close_connection,
         "repr": lambda: repr(request),
     }
@@ -653,3 +654,24 @@ def test_environ_to_scope_shapes() -> None:
     assert scope["headers"] == [(b"content-type", b"text/plain"), (b"x-a", b"1")]
     assert scope["extensions"] == {"kolben.preserve_context": True, "kolben.errors": errors}
     assert environ_to_scope(environ, "websocket")["scheme"] == "wss"
+
+
+def test_set_body_gives_the_request_its_reader() -> None:
+    form = b"a=1&b=2"
+    scope = make_scope(
+        "/f", method="POST", headers=form_headers(form, b"application/x-www-form-urlencoded")
+    )
+    request = Request._from_scope(scope, NO_BODY)
+    assert request._body_expected()
+    request._set_body(io.BytesIO(form))
+    assert request.form.to_dict() == {"a": "1", "b": "2"}
+    # Once built, the environ follows too; so does an environ request's.
+    request = Request._from_scope(scope, NO_BODY)
+    environ = request.environ
+    body = io.BytesIO(form)
+    request._set_body(body)
+    assert environ["wsgi.input"] is body
+    assert request.form["b"] == "2"
+    wsgi = Request(scope_to_environ(scope, NO_BODY))
+    wsgi._set_body(io.BytesIO(form))
+    assert wsgi.form["a"] == "1"

@@ -234,6 +234,17 @@ class ScopeReaders(RequestBody):
     def _raw_host(self) -> str | None:
         return self._header_map().get("HTTP_HOST")
 
+    def _declares_body(self) -> bool:
+        hdrs = self._header_map()
+        declared = hdrs.get("CONTENT_LENGTH")
+        return bool(declared and declared != "0") or "HTTP_TRANSFER_ENCODING" in hdrs
+
+    def _set_body(self, body: t.Any) -> None:
+        self._body = body
+        environ = self.__dict__.get("environ")
+        if environ is not None:
+            environ["wsgi.input"] = body
+
     def _body_expected(self) -> bool:
         hdrs = self._header_map()
         return (

@@ -253,6 +253,18 @@ class RequestURL(RequestHeadersMixin):
         value = self.environ.get("HTTP_HOST")
         return None if value is None else str(value)
 
+    def _declares_body(self) -> bool:
+        """Whether the request announces a body: a Content-Length above 0,
+        or a Transfer-Encoding (the method does not count)."""
+        environ = self.environ
+        declared = environ.get("CONTENT_LENGTH")
+        return bool(declared and declared != "0") or "HTTP_TRANSFER_ENCODING" in environ
+
+    def _set_body(self, body: t.Any) -> None:
+        """Give the request its body reader (the ASGI adapter's), once the
+        pipeline knows it needs one."""
+        self.environ["wsgi.input"] = body
+
     def _body_expected(self) -> bool:
         """Whether the request may carry a body: a method other than GET or
         HEAD, a Content-Length other than 0, or a Transfer-Encoding."""
