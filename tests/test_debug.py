@@ -289,7 +289,10 @@ def test_chained_exceptions_share_frames_without_repeating_them(
     assert "direct cause of the following exception" in text
 
     text = client.get("/handler").text
-    frames = kd_frames(text)
+    # The app's own frames are each listed once. (Kolben's pipeline calls the
+    # view and the error handler through one helper: two frames of the same
+    # library function, not one frame repeated.)
+    frames = [frame for frame in kd_frames(text) if not is_library_file(frame[0])]
     assert len(frames) == len(set(frames)), frames
     assert "During handling of the above exception" in text
     assert text.count('class="kd-exception"') == 2

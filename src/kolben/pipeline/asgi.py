@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import typing as t
 
+from .. import signals
 from .._aio import _server_loop, run_in_thread
 from ..asgi import NO_BODY, ASGIBody, Receive, Scope, Send, build_environ, send_response_to
 from ..ctx import AppContext, RequestContext
@@ -68,18 +69,21 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
             preserve = extensions.get("kolben.preserve_context")
             if preserve is not None:
                 environ["kolben.preserve_context"] = preserve
-        if plan.stock:
+        if plan.fast:
             # PERF: the stock request_context, without the method call.
             return RequestContext(t.cast("Kolben", self), environ), body, preserve
         return self.request_context(environ), body, preserve
 
     async def _asgi_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        plan = self._get_plan()
+        # PERF: _get_plan inlined.
+        plan = self._plan
+        if plan is None or plan.generation != signals.generation:
+            plan = self._make_plan()
         ctx, body, preserve = self._prepare(scope, receive, plan)
         request = ctx.request
         matched = True
         try:
-            self._match_request(request, ctx)
+            self._match_request(request, ctx, plan)
         except Exception:
             # A converter bug: the pipeline matches again after pushing
             # the context, where the error is handled like any other.
@@ -129,7 +133,7 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
         result: Response | tuple[bytes, bool]
         try:
             try:
-                result = await self._fast_dispatch_async(plan, ctx)
+                result = await self._fast_dispatch_async(plan, ctx, request.method)
             except Exception as e:
                 error = e
                 result = await self._handle_exception_async(e)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import typing as t
 
 from ..asgi import Receive, Scope, Send
+from ._sync.flow import SyncFlow
 from .lifespan import Lifespan
 from .plan import Plan, stock_methods
 from .websocket import WebSockets
@@ -34,13 +35,13 @@ class _ASGIEntry:
 
     def __init__(self, app: Dispatcher) -> None:
         self.app = app
-        self._stock = type(app).asgi_app is Dispatcher.asgi_app
+        self._stock = getattr(app.asgi_app, "__func__", None) is Dispatcher.asgi_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self.app
         # PERF: when asgi_app is neither overridden nor wrapped, HTTP goes
         # straight to the handler, one coroutine layer fewer per request.
-        if self._stock and scope["type"] == "http" and "asgi_app" not in app.__dict__:
+        if self._stock and scope["type"] == "http":
             await app._asgi_http(scope, receive, send)
         else:
             await app.asgi_app(scope, receive, send)
@@ -75,7 +76,7 @@ class Dispatcher(WebSockets, Lifespan):
             raise RuntimeError(f"Kolben does not handle ASGI scopes of type {kind!r}.")
 
     def _make_plan(self) -> Plan:
-        plan = Plan(self, _STOCK)
+        plan = Plan(self, _STOCK, _TWINS)
         # Kept only once the app serves: until then extensions may still fill
         # the registries directly (not through a setup method), and a plan
         # made early by a hand-run pipeline step must not hide them.
@@ -87,15 +88,29 @@ class Dispatcher(WebSockets, Lifespan):
         # A pipeline method patched on the instance (Flask-RESTful patches
         # handle_user_exception) changes the plan: it must apply on every path.
         object.__setattr__(self, name, value)
-        if name in _STOCK:
-            object.__setattr__(self, "_plan", None)
+        if name in _STOCK or name == "asgi_app":
+            self._pipeline_changed(name)
 
     def __delattr__(self, name: str) -> None:
         object.__delattr__(self, name)
-        if name in _STOCK:
-            object.__setattr__(self, "_plan", None)
+        if name in _STOCK or name == "asgi_app":
+            self._pipeline_changed(name)
+
+    def _pipeline_changed(self, name: str) -> None:
+        object.__setattr__(self, "_plan", None)
+        entry = self._asgi_entry
+        if name == "asgi_app" and entry is not None:
+            entry._stock = getattr(self.asgi_app, "__func__", None) is Dispatcher.asgi_app
 
 
 #: The public pipeline methods, as the package defines them: an app whose
 #: attribute of one of these names is another object overrides it.
-_STOCK = stock_methods(Dispatcher, __package__ or "kolben.pipeline")
+#: The entry points (wsgi_app, asgi_app) are left out: wrapping them with
+#: middleware is the usual idiom and changes nothing inside the pipeline.
+_STOCK = {
+    name: func
+    for name, func in stock_methods(Dispatcher, __package__ or "kolben.pipeline").items()
+    if name not in ("wsgi_app", "asgi_app")
+}
+#: The methods with an async twin: the generated flow's public methods.
+_TWINS = frozenset(name for name in vars(SyncFlow) if not name.startswith("_"))

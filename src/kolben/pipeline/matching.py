@@ -24,6 +24,7 @@ from ..exceptions import (
 from ..routing import MapAdapter, RequestPath, RequestRedirect
 from ..wrappers import Request
 from .base import PipelineBase
+from .plan import Plan
 
 __all__ = ["Matching"]
 
@@ -90,13 +91,16 @@ class Matching(PipelineBase):
                 return "<invalid>"
         return str(url_map.default_subdomain or "")
 
-    def _match_request(self, request: Request, ctx: RequestContext | None = None) -> None:
+    def _match_request(
+        self, request: Request, ctx: RequestContext | None = None, plan: Plan | None = None
+    ) -> None:
         """Match ``request`` against the URL map, storing rule and args or the error.
 
         An app that overrides :meth:`create_url_adapter` matches through its
         adapter, as Flask does (``ctx.url_adapter``, made once per request).
         """
-        plan = self._plan or self._get_plan()
+        if plan is None:
+            plan = self._get_plan()
         if plan.custom_adapter:
             self._match_with_adapter(request, ctx)
             return

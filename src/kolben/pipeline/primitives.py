@@ -192,14 +192,11 @@ class Primitives(Errors):
 
     # -- the planned fast path ------------------------------------------------------------
 
-    def _call_view(self, plan: Plan, func: Callable[..., t.Any], args: dict[str, t.Any]) -> t.Any:
-        view = plan.fast_views.get(func)
-        if view is None:
-            view = plan.fast_views[func] = self.ensure_sync(func)
-        return view(**args)
+    def _fast_view(self, plan: Plan, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
+        view = plan.fast_views[func] = self.ensure_sync(func)
+        return view
 
-    async def _call_view_async(
-        self, plan: Plan, func: Callable[..., t.Any], args: dict[str, t.Any]
-    ) -> t.Any:
-        # Only async views take the fast path on the loop.
-        return await func(**args)
+    def _fast_view_async(self, plan: Plan, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
+        # Only async views take the fast path on the loop: awaited as they are.
+        plan.fast_views_async[func] = func
+        return func

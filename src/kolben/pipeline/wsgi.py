@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing as t
 from functools import partial
 
+from .. import signals
 from ..ctx import AppContext, RequestContext
 from ..globals import _cv_app, _cv_request
 from ..wrappers import Response
@@ -35,7 +36,10 @@ class WSGIEntry(SyncFlow):
 
     def wsgi_app(self, environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
         """The WSGI application. Wrap this (not the app) with WSGI middleware."""
-        plan = self._get_plan()
+        # PERF: _get_plan inlined.
+        plan = self._plan
+        if plan is None or plan.generation != signals.generation:
+            plan = self._make_plan()
         preserve = environ.get("kolben.preserve_context")
         if plan.fast and preserve is None and _cv_app.get(None) is None:
             return self._wsgi_fast(plan, environ, start_response)
@@ -62,8 +66,8 @@ class WSGIEntry(SyncFlow):
         error: BaseException | None = None
         try:
             try:
-                self._match_request(ctx.request, ctx)
-                result = self._fast_dispatch(plan, ctx)
+                self._match_request(ctx.request, ctx, plan)
+                result = self._fast_dispatch(plan, ctx, environ.get("REQUEST_METHOD", "GET"))
                 if type(result) is tuple:
                     body, is_json = result
                     try:

@@ -240,7 +240,7 @@ class AsyncFlow(Primitives):
     # -- the planned fast path ------------------------------------------------------------
 
     async def _fast_dispatch_async(
-        self, plan: Plan, ctx: RequestContext
+        self, plan: Plan, ctx: RequestContext, method: str
     ) -> Response | tuple[bytes, bool]:
         """The pipeline of an app on the fast path (``Plan.fast``), contexts pushed.
 
@@ -248,16 +248,22 @@ class AsyncFlow(Primitives):
         plan says have nothing to do. Returns ``(body, is_json)`` when the
         view's value can go to the client as it is (``str``, ``bytes``,
         ``dict``, ``list``: PERF, no Response object), else the response.
+        ``method`` is the request's method as the server gave it.
         """
         request = ctx.request
         rule = request.url_rule
-        if rule is None or (rule.provide_automatic_options and request.method == "OPTIONS"):
+        if rule is None or (rule.provide_automatic_options and method == "OPTIONS"):
             return await self._full_dispatch_request_async()
         if not self._got_first_request:
             self._got_first_request = True
         func = self.view_functions[rule.endpoint]
         try:
-            rv = await self._call_view_async(plan, func, request.view_args)  # type: ignore[arg-type]
+            # PERF: the view as this form calls it, looked up in the plan
+            # (the sync form wraps an async view once, in ensure_sync).
+            view = plan.fast_views_async.get(func)
+            if view is None:
+                view = self._fast_view_async(plan, func)
+            rv = await view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
             return await self._finalize_request_async(await self._handle_user_exception_async(e))
         rtype = type(rv)

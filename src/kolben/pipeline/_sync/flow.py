@@ -242,7 +242,7 @@ class SyncFlow(Primitives):
     # -- the planned fast path ------------------------------------------------------------
 
     def _fast_dispatch(
-        self, plan: Plan, ctx: RequestContext
+        self, plan: Plan, ctx: RequestContext, method: str
     ) -> Response | tuple[bytes, bool]:
         """The pipeline of an app on the fast path (``Plan.fast``), contexts pushed.
 
@@ -250,16 +250,22 @@ class SyncFlow(Primitives):
         plan says have nothing to do. Returns ``(body, is_json)`` when the
         view's value can go to the client as it is (``str``, ``bytes``,
         ``dict``, ``list``: PERF, no Response object), else the response.
+        ``method`` is the request's method as the server gave it.
         """
         request = ctx.request
         rule = request.url_rule
-        if rule is None or (rule.provide_automatic_options and request.method == "OPTIONS"):
+        if rule is None or (rule.provide_automatic_options and method == "OPTIONS"):
             return self.full_dispatch_request()
         if not self._got_first_request:
             self._got_first_request = True
         func = self.view_functions[rule.endpoint]
         try:
-            rv = self._call_view(plan, func, request.view_args)  # type: ignore[arg-type]
+            # PERF: the view as this form calls it, looked up in the plan
+            # (the sync form wraps an async view once, in ensure_sync).
+            view = plan.fast_views.get(func)
+            if view is None:
+                view = self._fast_view(plan, func)
+            rv = view(**request.view_args)  # type: ignore[arg-type]
         except Exception as e:
             return self.finalize_request(self.handle_user_exception(e))
         rtype = type(rv)
