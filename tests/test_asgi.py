@@ -24,7 +24,6 @@ from kolben import (
 from kolben.asgi import WebSocketDisconnect, build_environ
 from kolben.sse import EventStream, ServerSentEvent
 from kolben.testing import KolbenClient, WebSocketTestDenied
-from kolben.wrappers import Request
 
 Message = dict[str, t.Any]
 
@@ -1171,18 +1170,18 @@ def test_cancelling_the_app_mid_stream_is_not_swallowed(app: Kolben) -> None:
 
 @pytest.mark.parametrize(("size", "on_loop"), [(60, True), (6000, False)])
 def test_small_forms_parse_on_the_loop_large_ones_in_a_thread(
-    app: Kolben, size: int, on_loop: bool, monkeypatch: pytest.MonkeyPatch
+    app: Kolben, size: int, on_loop: bool
 ) -> None:
     """A small body that has arrived is parsed on the loop (a thread hop costs
     more than the parse); a larger one still goes to a worker thread."""
     parsed_on: list[bool] = []
-    load = Request._load_form_data
 
-    def recording_load(self: Request) -> None:
-        parsed_on.append(threading.current_thread() is threading.main_thread())
-        load(self)
+    class RecordingRequest(app.request_class):  # type: ignore[name-defined, misc]
+        def _load_form_data(self) -> None:
+            parsed_on.append(threading.current_thread() is threading.main_thread())
+            super()._load_form_data()
 
-    monkeypatch.setattr(Request, "_load_form_data", recording_load)
+    app.request_class = RecordingRequest
 
     @app.post("/")
     async def view() -> t.Any:

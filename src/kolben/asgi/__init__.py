@@ -14,12 +14,13 @@ about contexts, hooks or views. The modules:
 from __future__ import annotations
 
 from .body import NO_BODY, ASGIBody
-from .environ import FILE_BLOCK_SIZE, build_environ
+from .environ import ENVIRON_BASE, FILE_BLOCK_SIZE, build_environ
 from .send import send_response, send_response_to
 from .types import ASGIApp, Message, Receive, Scope, Send
 from .websocket import WebSocket, WebSocketClosed, WebSocketDisconnect
 
 __all__ = [
+    "ENVIRON_BASE",
     "FILE_BLOCK_SIZE",
     "NO_BODY",
     "ASGIApp",

@@ -11,7 +11,7 @@ from ..utils import _FileWrapper
 from ..wrappers.scope import BASE_ENVIRON, scope_to_environ
 from .types import Scope
 
-__all__ = ["FILE_BLOCK_SIZE", "build_environ"]
+__all__ = ["ENVIRON_BASE", "FILE_BLOCK_SIZE", "build_environ"]
 
 #: Block size for files sent under ASGI (bigger blocks, fewer thread hops).
 FILE_BLOCK_SIZE = 256 * 1024
@@ -21,7 +21,8 @@ def _file_wrapper(file: t.IO[bytes], buffer_size: int = 8192) -> _FileWrapper:
     return _FileWrapper(file, max(buffer_size, FILE_BLOCK_SIZE))
 
 
-_BASE_ENVIRON: dict[str, t.Any] = {
+#: The keys every environ of this adapter starts with.
+ENVIRON_BASE: dict[str, t.Any] = {
     **BASE_ENVIRON,
     "wsgi.file_wrapper": _file_wrapper,
     # Lent to the request so blocking body work (parsing a form that is still
@@ -39,4 +40,4 @@ def build_environ(scope: Scope, body: t.Any) -> dict[str, t.Any]:
     Header values keep their bytes as latin-1 text, as PEP 3333 says;
     repeated headers are joined with ``,`` (``;`` for Cookie).
     """
-    return scope_to_environ(scope, body, _BASE_ENVIRON)
+    return scope_to_environ(scope, body, ENVIRON_BASE)

@@ -24,7 +24,16 @@ import typing as t
 
 from .. import signals
 from .._aio import _server_loop, run_in_thread
-from ..asgi import NO_BODY, ASGIBody, Receive, Scope, Send, build_environ, send_response_to
+from ..asgi import (
+    ENVIRON_BASE,
+    NO_BODY,
+    ASGIBody,
+    Receive,
+    Scope,
+    Send,
+    build_environ,
+    send_response_to,
+)
 from ..ctx import AppContext, RequestContext
 from ..exceptions import HTTPException
 from ..globals import _cv_app, _cv_request
@@ -46,6 +55,8 @@ PRELOAD_LIMIT = 1024 * 1024
 # body (RFC 9112 section 6.3); other methods always get a real body reader.
 _BODILESS = frozenset({"GET", "HEAD"})
 _NO_LENGTH = frozenset({None, "", "0"})
+# RequestContext's environ argument when the request is given: unused.
+_NO_ENVIRON: dict[str, t.Any] = {}
 
 
 class ASGIEntry(WSGIEntry, AsyncFlow):
@@ -54,25 +65,32 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
     def _prepare(
         self, scope: Scope, receive: Receive, plan: Plan
     ) -> tuple[RequestContext, t.Any, t.Any]:
-        """The request context of ``scope``, its body reader and its preserve hook."""
-        environ = build_environ(scope, NO_BODY)
+        """The request context of ``scope``, its body reader and its preserve hook.
+
+        The request reads the scope itself (``Request._from_scope``); a PEP
+        3333 environ is built only when something reads ``request.environ``.
+        An app whose request class has its own ``__init__`` or whose
+        ``request_context`` is overridden gets the environ it expects.
+        """
+        app = t.cast("Kolben", self)
+        ctx: RequestContext
+        if plan.scope_requests:
+            request = self.request_class._from_scope(scope, NO_BODY, run_in_thread, ENVIRON_BASE)
+            request.json_module = self.json
+            request.settings = self.config
+            ctx = RequestContext(app, _NO_ENVIRON, request)
+        else:
+            ctx = self.request_context(build_environ(scope, NO_BODY))
+            request = ctx.request
         body: t.Any = NO_BODY
-        if (
-            environ["REQUEST_METHOD"] not in _BODILESS
-            or environ.get("CONTENT_LENGTH") not in _NO_LENGTH
-            or "HTTP_TRANSFER_ENCODING" in environ
-        ):
-            body = environ["wsgi.input"] = ASGIBody(receive, asyncio.get_running_loop())
+        if request._body_expected():
+            body = ASGIBody(receive, asyncio.get_running_loop())
+            request._set_body(body)
         preserve = None
         extensions = scope.get("extensions")
         if extensions:
             preserve = extensions.get("kolben.preserve_context")
-            if preserve is not None:
-                environ["kolben.preserve_context"] = preserve
-        if plan.fast:
-            # PERF: the stock request_context, without the method call.
-            return RequestContext(t.cast("Kolben", self), environ), body, preserve
-        return self.request_context(environ), body, preserve
+        return ctx, body, preserve
 
     async def _asgi_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         # PERF: _get_plan inlined.
@@ -101,14 +119,14 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
         else:
             on_loop = plan.stock and (not plan.sync_hooks or plan.own_conversion)
         if on_loop and plan.fast and preserve is None and matched:
-            if type(body) is ASGIBody and _declares_body(request):
+            if type(body) is ASGIBody and request._declares_body():
                 await self._preload(request, body)
             await self._asgi_fast(plan, ctx, send, receive)
             return
         loop_token = _server_loop.set(asyncio.get_running_loop())
         try:
             if on_loop:
-                if type(body) is ASGIBody and _declares_body(request):
+                if type(body) is ASGIBody and request._declares_body():
                     await self._preload(request, body)
                 response = await self._run_request_async(ctx, None, preserve)
             else:
@@ -133,7 +151,9 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
         result: Response | tuple[bytes, bool]
         try:
             try:
-                result = await self._fast_dispatch_async(plan, ctx, request.method)
+                result = await self._fast_dispatch_async(
+                    plan, ctx, request.method, request._header("HTTP_COOKIE")
+                )
             except Exception as e:
                 error = e
                 result = await self._handle_exception_async(e)
@@ -171,8 +191,9 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
             send,
             receive,
             method=request.method,
-            close=bool(request.environ.get("kolben.close_connection")),
-            environ=request.environ,
+            close=request._close_connection,
+            # Only a response class overriding get_wsgi_headers asks for it.
+            environ=lambda: request.environ,
         )
 
     async def _preload(self, request: Request, body: ASGIBody) -> None:
@@ -217,9 +238,3 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
         await body.receive_all(limit, spill_at)
         return not body.disconnected
 
-
-def _declares_body(request: Request) -> bool:
-    """Whether the request announces a body (Content-Length above 0, or chunked)."""
-    environ = request.environ
-    declared = environ.get("CONTENT_LENGTH")
-    return bool(declared and declared != "0") or "HTTP_TRANSFER_ENCODING" in environ

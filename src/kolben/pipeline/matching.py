@@ -111,17 +111,34 @@ class Matching(PipelineBase):
             if trusted_hosts is not None:
                 request.trusted_hosts = trusted_hosts
                 request.host  # noqa: B018 - validates the Host, raising SecurityError
-            environ = request.environ
-            if "HTTP_TRANSFER_ENCODING" in environ and environ.get("CONTENT_LENGTH"):
+            if request._reads_scope:
+                conflict = request._framing_conflict()
+                host = request._raw_host()
+                path = request._routing_path()
+                method = request.method
+            else:
+                # PERF: an environ request's facts read inline (the same
+                # rules as the request's pipeline-facing methods).
+                environ = request.environ
+                conflict = "HTTP_TRANSFER_ENCODING" in environ and bool(
+                    environ.get("CONTENT_LENGTH")
+                )
+                host = environ.get("HTTP_HOST")
+                # An app mounted at /api and asked for "/api" sees an empty
+                # PATH_INFO: match "" so that strict slashes redirect to /api/.
+                path = environ.get("PATH_INFO") or ("" if environ.get("SCRIPT_NAME") else "/")
+                if path and not (path.isascii() and path[:1] == "/" and path[1:2] != "/"):
+                    path = request.path
+                method = environ.get("REQUEST_METHOD", "GET")
+            if conflict:
                 # RFC 9112 section 6.3: a request framed both ways is how
                 # request smuggling starts. Refuse it; under ASGI the answer
                 # also closes the connection.
-                environ["kolben.close_connection"] = True
+                request._close_connection = True
                 request.routing_exception = BadRequest(
                     "The request has both Content-Length and Transfer-Encoding."
                 )
                 return
-            host = environ.get("HTTP_HOST")
             if host is not None and "," in host:
                 # RFC 9112 section 3.2: more than one Host line is a 400.
                 # Servers that pass repeated lines on join them with ","
@@ -139,12 +156,7 @@ class Matching(PipelineBase):
             )
             # PERF: match the decoded path directly; no MapAdapter per request,
             # and the common "/ascii/path" skips Request.path's normalising.
-            # An app mounted at /api and asked for "/api" sees an empty
-            # PATH_INFO: match "" so that strict slashes redirect to /api/.
-            path = environ.get("PATH_INFO") or ("" if environ.get("SCRIPT_NAME") else "/")
-            if path and not (path.isascii() and path[:1] == "/" and path[1:2] != "/"):
-                path = request.path
-            rule, args = url_map.match_fast(path, environ.get("REQUEST_METHOD", "GET"), domain)
+            rule, args = url_map.match_fast(path, method, domain)
             if rule.redirect_to is not None:
                 # Rare: let the full adapter raise the RequestRedirect it builds.
                 adapter = self.create_url_adapter(request)
@@ -161,7 +173,7 @@ class Matching(PipelineBase):
         except WebsocketMismatch:
             where = (
                 "Connect with a WebSocket client."
-                if "asgi.scope" in request.environ
+                if request._reads_scope or "asgi.scope" in request.environ
                 else "WebSockets need an ASGI server: serve app.asgi with granian"
                 " (--interface asgi), uvicorn or hypercorn."
             )

@@ -36,7 +36,7 @@ from .. import signals
 from .._aio import is_async_callable
 from ..json.provider import JSONProvider
 from ..sessions import SecureCookieSessionInterface
-from ..wrappers import Response
+from ..wrappers import Request, Response
 from ..wrappers.response import get_content_type
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -128,6 +128,7 @@ class Plan:
         "json_type_bytes",
         "overridden",
         "own_conversion",
+        "scope_requests",
         "session_cookie",
         "signals",
         "stock",
@@ -171,6 +172,13 @@ class Plan:
         # as Flask calls them (no wrapper cached).
         self.own_conversion = any(name in _CONVERSION for name in self.overridden)
         self.stock = not any(name in twins for name in self.overridden)
+        # Under ASGI the request reads the scope itself, unless the app's
+        # request class has its own constructor or request_context is its
+        # own (both expect a PEP 3333 environ).
+        self.scope_requests = (
+            app.request_class.__init__ is Request.__init__
+            and "request_context" not in self.overridden
+        )
         # Matching goes through an overridden create_url_adapter, as in Flask.
         self.custom_adapter = "create_url_adapter" in self.overridden
         # PERF: views and hooks wrapped once for a sync caller (async views

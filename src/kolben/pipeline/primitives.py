@@ -142,7 +142,7 @@ class Primitives(Errors):
     def _session_may_need_refresh(self, request: Request) -> bool:
         if not self.config.get("SESSION_REFRESH_EACH_REQUEST"):
             return False
-        cookie_header = request.environ.get("HTTP_COOKIE")
+        cookie_header = request._header("HTTP_COOKIE")
         if not cookie_header:
             return False
         interface = self.session_interface

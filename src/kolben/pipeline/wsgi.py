@@ -67,7 +67,9 @@ class WSGIEntry(SyncFlow):
         try:
             try:
                 self._match_request(ctx.request, ctx, plan)
-                result = self._fast_dispatch(plan, ctx, environ.get("REQUEST_METHOD", "GET"))
+                result = self._fast_dispatch(
+                    plan, ctx, environ.get("REQUEST_METHOD", "GET"), environ.get("HTTP_COOKIE")
+                )
                 if type(result) is tuple:
                     body, is_json = result
                     try:

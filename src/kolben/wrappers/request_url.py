@@ -71,6 +71,9 @@ class RequestURL(RequestHeadersMixin):
     #: Set by the pipeline after it refused an ambiguously framed request;
     #: the ASGI sender then closes the connection (pipeline-facing).
     _close_connection: bool = False
+    #: Whether this request reads an ASGI scope (see request_scope); the
+    #: pipeline reads an environ request's environ directly (PERF).
+    _reads_scope: bool = False
 
     environ: dict[str, t.Any]
     trusted_hosts: list[str] | None

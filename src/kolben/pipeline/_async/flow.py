@@ -240,7 +240,7 @@ class AsyncFlow(Primitives):
     # -- the planned fast path ------------------------------------------------------------
 
     async def _fast_dispatch_async(
-        self, plan: Plan, ctx: RequestContext, method: str
+        self, plan: Plan, ctx: RequestContext, method: str, cookies: str | None
     ) -> Response | tuple[bytes, bool]:
         """The pipeline of an app on the fast path (``Plan.fast``), contexts pushed.
 
@@ -248,7 +248,8 @@ class AsyncFlow(Primitives):
         plan says have nothing to do. Returns ``(body, is_json)`` when the
         view's value can go to the client as it is (``str``, ``bytes``,
         ``dict``, ``list``: PERF, no Response object), else the response.
-        ``method`` is the request's method as the server gave it.
+        ``method`` is the request's method as the server gave it, ``cookies``
+        its Cookie header.
         """
         request = ctx.request
         rule = request.url_rule
@@ -286,7 +287,8 @@ class AsyncFlow(Primitives):
         cookie = plan.session_cookie
         if (
             cookie is not None
-            and cookie in request.environ.get("HTTP_COOKIE", "")
+            and cookies
+            and cookie in cookies
             and self._session_may_need_refresh(request)
         ):
             return await self._finalize_request_async(rv)

@@ -242,7 +242,7 @@ class SyncFlow(Primitives):
     # -- the planned fast path ------------------------------------------------------------
 
     def _fast_dispatch(
-        self, plan: Plan, ctx: RequestContext, method: str
+        self, plan: Plan, ctx: RequestContext, method: str, cookies: str | None
     ) -> Response | tuple[bytes, bool]:
         """The pipeline of an app on the fast path (``Plan.fast``), contexts pushed.
 
@@ -250,7 +250,8 @@ class SyncFlow(Primitives):
         plan says have nothing to do. Returns ``(body, is_json)`` when the
         view's value can go to the client as it is (``str``, ``bytes``,
         ``dict``, ``list``: PERF, no Response object), else the response.
-        ``method`` is the request's method as the server gave it.
+        ``method`` is the request's method as the server gave it, ``cookies``
+        its Cookie header.
         """
         request = ctx.request
         rule = request.url_rule
@@ -288,7 +289,8 @@ class SyncFlow(Primitives):
         cookie = plan.session_cookie
         if (
             cookie is not None
-            and cookie in request.environ.get("HTTP_COOKIE", "")
+            and cookies
+            and cookie in cookies
             and self._session_may_need_refresh(request)
         ):
             return self.finalize_request(rv)
