@@ -12,6 +12,7 @@ import pytest
 import kolben
 from kolben import Kolben, Response, session
 from kolben import wrappers as base_wrappers
+from kolben.exceptions import HTTPException, NotFound
 from kolben.testing import KolbenClient
 
 MakeClient = Callable[..., KolbenClient]
@@ -149,3 +150,47 @@ def test_the_names_follow_flask_and_werkzeug(app: Kolben) -> None:
     assert kolben.Request is base_wrappers.Request
     assert app.request_class is kolben.Request
 
+
+
+class _Teapot(HTTPException):
+    code = 418
+
+    def get_response(self, environ: t.Any = None, scope: t.Any = None) -> t.Any:
+        return base_wrappers.Response("own page", 418, mimetype="text/plain")
+
+
+@pytest.mark.parametrize(
+    ("error", "body"),
+    [
+        (NotFound(), NotFound().get_body()),
+        (NotFound(response=base_wrappers.Response("ready", 404)), "ready"),
+        (_Teapot(), "own page"),
+    ],
+    ids=["stock page", "given response", "own get_response"],
+)
+def test_http_errors_reach_after_request_as_the_app_class(
+    app: Kolben, make_client: MakeClient, view_kind: str, error: HTTPException, body: str
+) -> None:
+    if view_kind == "def":
+
+        @app.get("/")
+        def index() -> str:
+            raise error
+
+    else:
+
+        @app.get("/")
+        async def index() -> str:
+            raise error
+
+    seen: list[type[t.Any]] = []
+
+    @app.after_request
+    def record(response: base_wrappers.Response) -> base_wrappers.Response:
+        seen.append(type(response))
+        return response
+
+    response = make_client(app).get("/")
+    assert response.status_code == error.code
+    assert response.get_data(as_text=True) == body
+    assert seen == [app.response_class]
