@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from ._imports import LazyModule
-from .appwrappers import Request, Response
+from .appwrappers import Response as AppResponse
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .exceptions import Aborter
@@ -25,6 +25,7 @@ from .scaffold import _endpoint_from_view_func, find_package, max_age_from_confi
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import TemplatingMixin
 from .utils import redirect as _redirect
+from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
     import logging
@@ -58,7 +59,7 @@ class Kolben(TemplatingMixin, Dispatcher):
     """
 
     request_class: type[Request] = Request
-    response_class: type[Response] = Response
+    response_class: type[Response] = AppResponse
     aborter_class = Aborter
     app_ctx_globals_class = _AppCtxGlobals
     config_class = Config
