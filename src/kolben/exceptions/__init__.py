@@ -1,4 +1,4 @@
-"""HTTP errors as exceptions (layer 0: imports nothing of Kolben above it).
+"""HTTP errors as exceptions (layer 0).
 
 Raise one of these from a view (or call :func:`abort`) and the client gets the
 matching error page. Each class carries its status ``code`` and a plain-text
