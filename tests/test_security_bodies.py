@@ -92,8 +92,8 @@ from collections.abc import Callable
 import pytest
 
 from kolben import Kolben, request
-from kolben.pipeline import PRELOAD_LIMIT
 from kolben.formparser import SPOOL_THRESHOLD, default_stream_factory
+from kolben.pipeline import PRELOAD_LIMIT
 from kolben.testing import KolbenClient
 from kolben.utils import secure_filename
 from kolben.wrappers import Request

@@ -13,7 +13,7 @@ from functools import cached_property
 from ._imports import LazyModule
 from .appwrappers import Response as AppResponse
 from .config import Config, ConfigAttribute
-from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .ctx import RequestContext, _AppCtxGlobals
 from .exceptions import Aborter
 from .globals import _cv_request, g
 from .helpers import get_debug_flag, get_load_dotenv, send_from_directory

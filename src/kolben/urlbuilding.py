@@ -17,7 +17,6 @@ from collections.abc import Callable
 from itertools import chain
 from urllib.parse import quote
 
-from .exceptions import SecurityError
 from .globals import _cv_app, _cv_request
 from .routing import BuildError, MapAdapter
 from .wrappers import Request
