@@ -258,6 +258,24 @@ CASES: list[tuple[str, dict[str, t.Any], bytes]] = [
         ),
         b"",
     ),
+    (
+        "non-lower-case-names",
+        make_scope(headers=[(b"Host", b"example.com"), (b"X-Token", b"a"), (b"x-token", b"b")]),
+        b"",
+    ),
+    (
+        "non-ascii-name",
+        make_scope(headers=[(b"host", b"example.com"), (b"x-caf\xe9", b"\xe9t\xe9")]),
+        b"",
+    ),
+    (
+        "underscore-transfer-encoding",
+        make_scope(
+            method="POST",
+            headers=[(b"host", b"h"), (b"content-length", b"3"), (b"transfer_encoding", b"x")],
+        ),
+        b"abc",
+    ),
     ("websocket", make_scope("/ws", type="websocket", scheme="wss"), b""),
     ("websocket-no-scheme", make_scope("/ws", type="websocket", scheme=None), b""),
 ]
@@ -274,7 +292,17 @@ def outcome(read: t.Callable[[], t.Any]) -> t.Any:
 def facts(request: Request) -> dict[str, t.Any]:
     """What a view or the pipeline reads, each as value or exception class."""
     headers = request.headers
-    names = {name for name, _ in headers} | {"Host", "X-Missing", "content-type", "COOKIE"}
+    names = {name for name, _ in headers} | {
+        "Host",
+        "X-Missing",
+        "content-type",
+        "COOKIE",
+        "x_token",
+        "Content_Length",
+        "HTTP_HOST",
+        "\u0108",
+        "x-caf\u00e9",
+    }
     readers: dict[str, t.Callable[[], t.Any]] = {
         "method": lambda: request.method,
         "scheme": lambda: request.scheme,

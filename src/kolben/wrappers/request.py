@@ -21,7 +21,7 @@ from ..exceptions import HTTPException
 from .builder import EnvironBuilder
 from .request_body import _NO_SETTINGS, RequestBody, _StdlibJSON
 from .request_headers import UserAgent
-from .request_scope import new_scope_request
+from .request_scope import SCOPE_CLASSES, environ_of, scope_class
 from .scope import Scope
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -124,7 +124,27 @@ class Request(RequestBody):
         is only built when something asks for it (see
         :mod:`kolben.wrappers.request_scope`).
         """
-        return new_scope_request(cls, Request, scope, body, run_in_thread, environ_base)
+        klass = SCOPE_CLASSES.get(cls)
+        if klass is None:
+            if cls.__init__ is not Request.__init__:
+                # A class with its own __init__ expects an environ: build it.
+                return cls(environ_of(scope, body, run_in_thread, environ_base))
+            klass = scope_class(cls, Request)
+        # PERF: no __init__ call; the state it would store, plus the scope's
+        # (shallow and trusted_hosts are class defaults of klass).
+        request: t.Any = object.__new__(klass)
+        request._scope = scope
+        request._body = body
+        if run_in_thread is not None:
+            request._run_in_thread = run_in_thread
+        if environ_base is not None:
+            request._environ_base = environ_base
+        request.url_rule = None
+        request.view_args = None
+        request.routing_exception = None
+        request.json_module = _StdlibJSON
+        request.settings = _NO_SETTINGS
+        return request  # type: ignore[no-any-return]
 
     # -- routing --------------------------------------------------------------
 
