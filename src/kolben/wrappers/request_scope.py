@@ -300,11 +300,15 @@ class ScopeReaders(RequestBody):
         cls = self.parameter_storage_class
         if not qs:
             self._args = cls()
-        elif qs.isascii() and b"%" not in qs and b"+" not in qs:
-            # PERF: parse_args' common case without its call.
-            self._args = _simple_query(cls, qs.decode("ascii"))
+            return self._args
+        # PERF: checked as text: ``b"%" in bytes`` first tries the needle as
+        # an int and swallows a TypeError (~2,000 instructions each).
+        text = qs.decode("latin-1")
+        if text.isascii() and "%" not in text and "+" not in text:
+            # parse_args' common case without its call.
+            self._args = _simple_query(cls, text)
         else:
-            self._args = parse_args(cls, qs.decode("latin-1"))
+            self._args = parse_args(cls, text)
         return self._args
 
     @property
