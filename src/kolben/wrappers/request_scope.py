@@ -129,6 +129,9 @@ def environ_of(
     run_in_thread: Callable[..., t.Awaitable[t.Any]] | None,
     environ_base: Mapping[str, t.Any] | None,
 ) -> dict[str, t.Any]:
+    """The environ of a scope request: the converter's, with ``environ_base``
+    (default :data:`~kolben.wrappers.scope.BASE_ENVIRON`) and the lent
+    ``run_in_thread``."""
     environ = scope_to_environ(scope, body, BASE_ENVIRON if environ_base is None else environ_base)
     if run_in_thread is not None:
         environ["kolben.run_in_thread"] = run_in_thread
@@ -164,7 +167,8 @@ class ScopeReaders(RequestBody):
         PERF: one pass of plain dict operations, no call for a known name;
         values are decoded when read (see _header_value), so headers nobody
         reads cost no decode. Repeated lines are joined as the converter
-        joins them. About a quarter of ``header_environ``'s cost.
+        joins them. About half of ``header_environ``'s cost (callgrind, five
+        headers).
         """
         rv: dict[str, bytes | str] = {}
         keys = _HEADER_KEYS
