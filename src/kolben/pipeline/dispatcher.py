@@ -17,6 +17,7 @@ with one job, bottom to top:
 from __future__ import annotations
 
 import typing as t
+import weakref
 
 from ..asgi import Receive, Scope, Send
 from ._sync.flow import SyncFlow
@@ -31,36 +32,49 @@ class _ASGIEntry:
     """``app.asgi``: the ASGI 3 callable; it calls ``app.asgi_app`` each time,
     so ``app.asgi_app = Middleware(app.asgi_app)`` wraps it as in WSGI."""
 
-    __slots__ = ("_stock", "app")
+    __slots__ = ("__weakref__", "_app")
 
     def __init__(self, app: Dispatcher) -> None:
-        self.app = app
-        self._stock = getattr(app.asgi_app, "__func__", None) is Dispatcher.asgi_app
+        # A weak reference: the entry is kept in _ENTRIES, keyed by the app.
+        self._app = weakref.ref(app)
+
+    @property
+    def app(self) -> Dispatcher:
+        """The app this entry serves."""
+        app = self._app()
+        if app is None:  # pragma: no cover - the app is gone
+            raise RuntimeError("The application was garbage collected.")
+        return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self.app
-        # PERF: when asgi_app is neither overridden nor wrapped, HTTP goes
-        # straight to the handler, one coroutine layer fewer per request.
-        if self._stock and scope["type"] == "http":
+        plan = app._plan
+        # PERF: when asgi_app is neither overridden nor wrapped (the plan
+        # says), HTTP goes straight to the handler, one coroutine layer fewer.
+        if plan is not None and plan.asgi_stock and scope["type"] == "http":
             await app._asgi_http(scope, receive, send)
         else:
             await app.asgi_app(scope, receive, send)
 
     def __repr__(self) -> str:
-        return f"<ASGI app of {self.app!r}>"
+        return f"<ASGI app of {self._app()!r}>"
+
+
+#: Each app's ASGI entry. PERF: not an attribute of the app: on Python 3.11
+#: an object with more than 29 instance attributes loses the interpreter's
+#: fast attribute reads, and an app is read many times per request.
+_ENTRIES: weakref.WeakKeyDictionary[t.Any, _ASGIEntry] = weakref.WeakKeyDictionary()
 
 
 class Dispatcher(WebSockets, Lifespan):
     """Request handling for :class:`kolben.Kolben`, WSGI and ASGI."""
 
-    _asgi_entry: _ASGIEntry | None = None
-
     @property
     def asgi(self) -> _ASGIEntry:
         """The ASGI 3 application: ``uvicorn module:app.asgi``."""
-        entry = self._asgi_entry
+        entry = _ENTRIES.get(self)
         if entry is None:
-            entry = self._asgi_entry = _ASGIEntry(self)
+            entry = _ENTRIES[self] = _ASGIEntry(self)
         return entry
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,6 +91,7 @@ class Dispatcher(WebSockets, Lifespan):
 
     def _make_plan(self) -> Plan:
         plan = Plan(self, _STOCK, _TWINS)
+        plan.asgi_stock = getattr(self.asgi_app, "__func__", None) is Dispatcher.asgi_app
         # Kept only once the app serves: until then extensions may still fill
         # the registries directly (not through a setup method), and a plan
         # made early by a hand-run pipeline step must not hide them.
@@ -98,9 +113,6 @@ class Dispatcher(WebSockets, Lifespan):
 
     def _pipeline_changed(self, name: str) -> None:
         object.__setattr__(self, "_plan", None)
-        entry = self._asgi_entry
-        if name == "asgi_app" and entry is not None:
-            entry._stock = getattr(self.asgi_app, "__func__", None) is Dispatcher.asgi_app
 
 
 #: The public pipeline methods, as the package defines them: an app whose

@@ -112,9 +112,7 @@ class Matching(PipelineBase):
                 request.trusted_hosts = trusted_hosts
                 request.host  # noqa: B018 - validates the Host, raising SecurityError
             if request._reads_scope:
-                conflict = request._framing_conflict()
-                host = request._raw_host()
-                path = request._routing_path()
+                conflict, host, path = request._routing_facts()
                 method = request.method
             else:
                 # PERF: an environ request's facts read inline (the same

@@ -114,6 +114,7 @@ class Plan:
 
     __slots__ = (
         "after",
+        "asgi_stock",
         "before",
         "custom_adapter",
         "error_handlers",
@@ -148,6 +149,8 @@ class Plan:
         # Read first: a receiver connected while this runs makes the plan
         # stale at once rather than wrong.
         self.generation = signals.generation
+        #: asgi_app is the pipeline's own (set by the Dispatcher).
+        self.asgi_stock = False
         self.before = any(app.before_request_funcs.values())
         self.url_preprocessors = any(app.url_value_preprocessors.values())
         self.after = any(app.after_request_funcs.values())

@@ -134,6 +134,8 @@ class Request(RequestBody):
         # (shallow and trusted_hosts are class defaults of klass).
         request: t.Any = object.__new__(klass)
         request._scope = scope
+        if request._set_method:
+            request.method = (scope.get("method") or "GET").upper()
         request._body = body
         if run_in_thread is not None:
             request._run_in_thread = run_in_thread

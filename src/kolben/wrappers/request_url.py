@@ -74,6 +74,7 @@ class RequestURL(RequestHeadersMixin):
     #: Whether this request reads an ASGI scope (see request_scope); the
     #: pipeline reads an environ request's environ directly (PERF).
     _reads_scope: bool = False
+    _set_method: bool = False
 
     environ: dict[str, t.Any]
     trusted_hosts: list[str] | None
@@ -241,6 +242,10 @@ class RequestURL(RequestHeadersMixin):
         if path and not (path.isascii() and path[:1] == "/" and path[1:2] != "/"):
             return self.path
         return path
+
+    def _routing_facts(self) -> tuple[bool, str | None, str]:
+        """``(framing conflict, raw Host, routing path)``: what matching needs."""
+        return self._framing_conflict(), self._raw_host(), self._routing_path()
 
     def _framing_conflict(self) -> bool:
         """Whether both Content-Length (non-empty) and Transfer-Encoding came.
