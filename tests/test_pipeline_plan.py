@@ -107,3 +107,40 @@ def test_a_subclass_override_is_found_by_identity() -> None:
     app = Custom("plan_custom", root_path="/nonexistent-kolben-root")
     assert app._get_plan().overridden == ("handle_http_exception",)
     assert not app._get_plan().stock
+
+
+def test_the_asgi_callable_keeps_its_app_alive() -> None:
+    import asyncio
+    import gc
+
+    def make() -> t.Any:
+        return _app("plan_alive").asgi  # the app itself is referenced nowhere else
+
+    asgi = make()
+    gc.collect()
+    sent: list[t.Any] = []
+
+    async def receive() -> dict[str, t.Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, t.Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(asgi(scope, receive, send))
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b"ok"
+    assert asgi == asgi.app.asgi

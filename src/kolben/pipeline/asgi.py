@@ -149,7 +149,7 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
                 if not quick_pop(plan, ctx, app_ctx):
                     await self._pop_async(ctx, error)
             if type(result) is not tuple:
-                await self._send_response(t.cast(Response, result), request, send, receive)
+                await self._send_response(result, request, send, receive)  # type: ignore[arg-type]
                 return
             data, is_json = result
             await send(

@@ -17,7 +17,6 @@ with one job, bottom to top:
 from __future__ import annotations
 
 import typing as t
-import weakref
 
 from ..asgi import Receive, Scope, Send
 from ._sync.flow import SyncFlow
@@ -32,19 +31,10 @@ class _ASGIEntry:
     """``app.asgi``: the ASGI 3 callable; it calls ``app.asgi_app`` each time,
     so ``app.asgi_app = Middleware(app.asgi_app)`` wraps it as in WSGI."""
 
-    __slots__ = ("__weakref__", "_app")
+    __slots__ = ("app",)
 
     def __init__(self, app: Dispatcher) -> None:
-        # A weak reference: the entry is kept in _ENTRIES, keyed by the app.
-        self._app = weakref.ref(app)
-
-    @property
-    def app(self) -> Dispatcher:
-        """The app this entry serves."""
-        app = self._app()
-        if app is None:  # pragma: no cover - the app is gone
-            raise RuntimeError("The application was garbage collected.")
-        return app
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self.app
@@ -56,14 +46,14 @@ class _ASGIEntry:
         else:
             await app.asgi_app(scope, receive, send)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ASGIEntry) and other.app is self.app
+
+    def __hash__(self) -> int:
+        return hash(self.app)
+
     def __repr__(self) -> str:
-        return f"<ASGI app of {self._app()!r}>"
-
-
-#: Each app's ASGI entry. PERF: not an attribute of the app: on Python 3.11
-#: an object with more than 29 instance attributes loses the interpreter's
-#: fast attribute reads, and an app is read many times per request.
-_ENTRIES: weakref.WeakKeyDictionary[t.Any, _ASGIEntry] = weakref.WeakKeyDictionary()
+        return f"<ASGI app of {self.app!r}>"
 
 
 class Dispatcher(WebSockets, Lifespan):
@@ -71,11 +61,14 @@ class Dispatcher(WebSockets, Lifespan):
 
     @property
     def asgi(self) -> _ASGIEntry:
-        """The ASGI 3 application: ``uvicorn module:app.asgi``."""
-        entry = _ENTRIES.get(self)
-        if entry is None:
-            entry = _ENTRIES[self] = _ASGIEntry(self)
-        return entry
+        """The ASGI 3 application: ``uvicorn module:app.asgi``.
+
+        A small object, made on each access (those of one app are equal) and
+        not kept on the app. PERF: on Python 3.11 an object with more than
+        29 instance attributes loses the interpreter's fast attribute reads,
+        and an app is read many times per request.
+        """
+        return _ASGIEntry(self)
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI application. Wrap this (not :attr:`asgi`) with ASGI middleware."""
