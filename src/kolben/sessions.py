@@ -496,7 +496,8 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def _cookie_value(self, app: Kolben, request: Request) -> str | None:
         name = self.get_cookie_name(app)
-        value = _simple_cookie_value(request.environ.get("HTTP_COOKIE", ""), name)
+        # The raw Cookie header (a scope request reads it without an environ).
+        value = _simple_cookie_value(request._header("HTTP_COOKIE") or "", name)
         if value is None:
             value = request.cookies.get(name)
         return value

@@ -85,7 +85,6 @@ class Responses(Matching):
                 or callable(rv)
                 or _foreign_http_code(rv) is not None
             ):
-                environ = _cv_request.get().request.environ
                 if (
                     isinstance(rv, HTTPException)
                     and rv.response is None
@@ -96,8 +95,19 @@ class Responses(Matching):
                     # kolben.wrappers.Response into one by assigning
                     # __class__, which materialises the instance dict (about
                     # 4k instructions more per 404, callgrind, CPython 3.11).
+                    # The stock page needs no environ: under ASGI none is
+                    # built for it (an error class with its own page gets one).
+                    kind = type(rv)
+                    environ = (
+                        None
+                        if kind.get_body is HTTPException.get_body
+                        and kind.get_description is HTTPException.get_description
+                        else _cv_request.get().request.environ
+                    )
                     rv = cls(rv.get_body(environ), rv.code or 500, rv.get_headers(environ))
-                elif isinstance(rv, HTTPException) or _foreign_http_code(rv) is not None:
+                    return self._apply_status_and_headers(rv, status, headers)
+                environ = _cv_request.get().request.environ
+                if isinstance(rv, HTTPException) or _foreign_http_code(rv) is not None:
                     # Its own response keeps the body in memory with a
                     # Content-Length, instead of running it as a WSGI app
                     # (another library's response is converted below).
@@ -115,7 +125,10 @@ class Responses(Matching):
                     " dict, list, tuple with headers or status, Response instance or WSGI"
                     f" callable; it returned a {type(rv).__name__}."
                 )
-        rv = t.cast(Response, rv)
+        return self._apply_status_and_headers(rv, status, headers)
+
+    def _apply_status_and_headers(self, rv: t.Any, status: t.Any, headers: t.Any) -> Response:
+        """The status and headers of a ``(body, status, headers)`` tuple, applied."""
         if status is not None:
             if isinstance(status, (str, bytes, bytearray)):
                 rv.status = status
@@ -123,4 +136,4 @@ class Responses(Matching):
                 rv.status_code = status
         if headers:
             rv.headers.update(headers)
-        return rv
+        return rv  # type: ignore[no-any-return]
