@@ -34,7 +34,7 @@ class Errors(Responses):
     def _find_error_handler(
         self, e: Exception, blueprints: list[str]
     ) -> Callable[[t.Any], t.Any] | None:
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         if not plan.error_handlers:
             return None
         exc_class, code = self._get_exc_class_and_code(type(e))

@@ -133,16 +133,18 @@ class Primitives(Errors):
             interface.save_session(self, session, response)
 
     async def _save_session_async(self, ctx: RequestContext, response: Response) -> None:
-        if self._get_plan().stock_sessions:
-            self._save_session(ctx, response)
-        else:
-            # A custom session interface may do I/O (a database, Redis).
-            await run_in_thread(self._save_session, ctx, response)
+        # A custom session interface may do I/O (a database, Redis).
+        await run_in_thread(self._save_session, ctx, response)
 
     def _session_may_need_refresh(self, request: Request) -> bool:
         if not self.config.get("SESSION_REFRESH_EACH_REQUEST"):
             return False
-        cookie_header = request._header("HTTP_COOKIE")
+        # PERF: an environ request's header read inline (see sessions).
+        cookie_header = (
+            request._header("HTTP_COOKIE")
+            if request._reads_scope
+            else request.environ.get("HTTP_COOKIE")
+        )
         if not cookie_header:
             return False
         interface = self.session_interface
@@ -164,7 +166,7 @@ class Primitives(Errors):
         teardown_request functions, closing the request, then (when the app
         context goes too) teardown_appcontext functions and its signal.
         """
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         nothing_to_run = not (plan.teardown_request or plan.teardown_appcontext or plan.signals)
         if nothing_to_run or len(ctx._cv_tokens) != 1 or ctx._holds:
             # PERF: no user teardown: the sync pop only resets variables.

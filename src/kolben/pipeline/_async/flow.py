@@ -85,7 +85,7 @@ class AsyncFlow(Primitives):
         """Run the before hooks and the view, handle errors, finalize the response."""
         if not self._got_first_request:
             self._got_first_request = True
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         try:
             if plan.signals:
                 await self._send_async(signals.request_started)
@@ -101,7 +101,7 @@ class AsyncFlow(Primitives):
 
         The first hook that returns a value ends the request with it.
         """
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         if not (plan.url_preprocessors or plan.before):
             return None
         request = _cv_request.get().request
@@ -140,7 +140,7 @@ class AsyncFlow(Primitives):
         response = self.make_response(rv)
         try:
             response = await self._process_response_async(response)
-            if self._get_plan().signals:
+            if (self._plan or self._get_plan()).signals:
                 await self._send_async(signals.request_finished, response=response)
         except Exception:
             if not from_error_handler:
@@ -155,11 +155,18 @@ class AsyncFlow(Primitives):
         if funcs:
             for func in funcs:
                 response = await self._call_async(func, response)
-        if self._get_plan().after:
+        plan = self._plan or self._get_plan()
+        if plan.after:
             for name in chain(ctx.request.blueprints, (None,)):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = await self._call_async(func, response)
-        await self._save_session_async(ctx, response)
+        if plan.stock_sessions:
+            # PERF: the stock interface is pure computation, saved right here
+            # (no coroutine); another may do I/O (in the sync form the two
+            # branches are the same call).
+            self._save_session(ctx, response)
+        else:
+            await self._save_session_async(ctx, response)
         return response
 
     # -- errors ---------------------------------------------------------------------------
@@ -197,7 +204,7 @@ class AsyncFlow(Primitives):
     async def _handle_exception_async(self, e: Exception) -> Response:
         """Handle an unhandled exception: propagate it, or answer 500."""
         exc_info: t.Any = sys.exc_info()
-        if self._get_plan().signals:
+        if (self._plan or self._get_plan()).signals:
             await self._send_async(signals.got_request_exception, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
@@ -221,7 +228,7 @@ class AsyncFlow(Primitives):
 
     async def _do_teardown_request_async(self, exc: BaseException | None = None) -> None:
         """Run ``teardown_request`` functions, innermost blueprint first, newest first."""
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         if plan.teardown_request:
             request = _cv_request.get().request
             for name in chain(request.blueprints, (None,)):
@@ -234,7 +241,7 @@ class AsyncFlow(Primitives):
         """Run ``teardown_appcontext`` functions, newest first."""
         for func in reversed(self.teardown_appcontext_funcs):
             await self._call_async(func, exc)
-        if self._get_plan().signals:
+        if (self._plan or self._get_plan()).signals:
             await self._send_async(signals.appcontext_tearing_down, exc=exc)
 
     # -- the planned fast path ------------------------------------------------------------

@@ -87,7 +87,7 @@ class SyncFlow(Primitives):
         """Run the before hooks and the view, handle errors, finalize the response."""
         if not self._got_first_request:
             self._got_first_request = True
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         try:
             if plan.signals:
                 self._send(signals.request_started)
@@ -103,7 +103,7 @@ class SyncFlow(Primitives):
 
         The first hook that returns a value ends the request with it.
         """
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         if not (plan.url_preprocessors or plan.before):
             return None
         request = _cv_request.get().request
@@ -142,7 +142,7 @@ class SyncFlow(Primitives):
         response = self.make_response(rv)
         try:
             response = self.process_response(response)
-            if self._get_plan().signals:
+            if (self._plan or self._get_plan()).signals:
                 self._send(signals.request_finished, response=response)
         except Exception:
             if not from_error_handler:
@@ -157,11 +157,18 @@ class SyncFlow(Primitives):
         if funcs:
             for func in funcs:
                 response = self._call(func, response)
-        if self._get_plan().after:
+        plan = self._plan or self._get_plan()
+        if plan.after:
             for name in chain(ctx.request.blueprints, (None,)):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = self._call(func, response)
-        self._save_session(ctx, response)
+        if plan.stock_sessions:
+            # PERF: the stock interface is pure computation, saved right here
+            # (no coroutine); another may do I/O (in the sync form the two
+            # branches are the same call).
+            self._save_session(ctx, response)
+        else:
+            self._save_session(ctx, response)
         return response
 
     # -- errors ---------------------------------------------------------------------------
@@ -199,7 +206,7 @@ class SyncFlow(Primitives):
     def handle_exception(self, e: Exception) -> Response:
         """Handle an unhandled exception: propagate it, or answer 500."""
         exc_info: t.Any = sys.exc_info()
-        if self._get_plan().signals:
+        if (self._plan or self._get_plan()).signals:
             self._send(signals.got_request_exception, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
@@ -223,7 +230,7 @@ class SyncFlow(Primitives):
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run ``teardown_request`` functions, innermost blueprint first, newest first."""
-        plan = self._get_plan()
+        plan = self._plan or self._get_plan()
         if plan.teardown_request:
             request = _cv_request.get().request
             for name in chain(request.blueprints, (None,)):
@@ -236,7 +243,7 @@ class SyncFlow(Primitives):
         """Run ``teardown_appcontext`` functions, newest first."""
         for func in reversed(self.teardown_appcontext_funcs):
             self._call(func, exc)
-        if self._get_plan().signals:
+        if (self._plan or self._get_plan()).signals:
             self._send(signals.appcontext_tearing_down, exc=exc)
 
     # -- the planned fast path ------------------------------------------------------------
