@@ -143,4 +143,4 @@ def test_the_asgi_callable_keeps_its_app_alive() -> None:
     asyncio.run(asgi(scope, receive, send))
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b"ok"
-    assert asgi == asgi.app.asgi
+    assert asgi is asgi.app.asgi

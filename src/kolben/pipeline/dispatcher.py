@@ -17,6 +17,7 @@ with one job, bottom to top:
 from __future__ import annotations
 
 import typing as t
+import weakref
 
 from ..asgi import Receive, Scope, Send
 from ._sync.flow import SyncFlow
@@ -31,7 +32,7 @@ class _ASGIEntry:
     """``app.asgi``: the ASGI 3 callable; it calls ``app.asgi_app`` each time,
     so ``app.asgi_app = Middleware(app.asgi_app)`` wraps it as in WSGI."""
 
-    __slots__ = ("app",)
+    __slots__ = ("__weakref__", "app")
 
     def __init__(self, app: Dispatcher) -> None:
         self.app = app
@@ -46,14 +47,16 @@ class _ASGIEntry:
         else:
             await app.asgi_app(scope, receive, send)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _ASGIEntry) and other.app is self.app
-
-    def __hash__(self) -> int:
-        return hash(self.app)
-
     def __repr__(self) -> str:
         return f"<ASGI app of {self.app!r}>"
+
+
+#: Each app's ASGI entry while someone holds it, by the app's id. PERF: not
+#: an attribute of the app: on Python 3.11 an object with more than 29
+#: instance attributes loses the interpreter's fast attribute reads, and an
+#: app is read many times per request. The entry holds its app, so the id
+#: of a live entry's app is never reused.
+_ENTRIES: weakref.WeakValueDictionary[int, _ASGIEntry] = weakref.WeakValueDictionary()
 
 
 class Dispatcher(WebSockets, Lifespan):
@@ -61,14 +64,12 @@ class Dispatcher(WebSockets, Lifespan):
 
     @property
     def asgi(self) -> _ASGIEntry:
-        """The ASGI 3 application: ``uvicorn module:app.asgi``.
-
-        A small object, made on each access (those of one app are equal) and
-        not kept on the app. PERF: on Python 3.11 an object with more than
-        29 instance attributes loses the interpreter's fast attribute reads,
-        and an app is read many times per request.
-        """
-        return _ASGIEntry(self)
+        """The ASGI 3 application: ``uvicorn module:app.asgi``."""
+        entry = _ENTRIES.get(id(self))
+        if entry is None or entry.app is not self:
+            entry = _ASGIEntry(self)
+            _ENTRIES[id(self)] = entry
+        return entry
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI application. Wrap this (not :attr:`asgi`) with ASGI middleware."""
