@@ -101,7 +101,7 @@ class ASGIEntry(WSGIEntry, AsyncFlow):
         request = ctx.request
         matched = True
         try:
-            self._match_request(request, ctx, plan)
+            self._match_request(request, ctx, plan, plan.scope_requests)
         except Exception:
             # A converter bug: the pipeline matches again after pushing
             # the context, where the error is handled like any other.

@@ -92,7 +92,11 @@ class Matching(PipelineBase):
         return str(url_map.default_subdomain or "")
 
     def _match_request(
-        self, request: Request, ctx: RequestContext | None = None, plan: Plan | None = None
+        self,
+        request: Request,
+        ctx: RequestContext | None = None,
+        plan: Plan | None = None,
+        reads_scope: bool | None = None,
     ) -> None:
         """Match ``request`` against the URL map, storing rule and args or the error.
 
@@ -111,7 +115,9 @@ class Matching(PipelineBase):
             if trusted_hosts is not None:
                 request.trusted_hosts = trusted_hosts
                 request.host  # noqa: B018 - validates the Host, raising SecurityError
-            if request._reads_scope:
+            # PERF: an entry point that knows what kind of request it made
+            # says so (a class attribute read costs about 250 instructions).
+            if request._reads_scope if reads_scope is None else reads_scope:
                 conflict, host, path = request._routing_facts()
                 method = request.method
             else:

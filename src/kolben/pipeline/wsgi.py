@@ -66,7 +66,7 @@ class WSGIEntry(SyncFlow):
         error: BaseException | None = None
         try:
             try:
-                self._match_request(ctx.request, ctx, plan)
+                self._match_request(ctx.request, ctx, plan, False)
                 result = self._fast_dispatch(
                     plan, ctx, environ.get("REQUEST_METHOD", "GET"), environ.get("HTTP_COOKIE")
                 )
