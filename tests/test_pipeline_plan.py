@@ -144,3 +144,70 @@ def test_the_asgi_callable_keeps_its_app_alive() -> None:
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b"ok"
     assert asgi is asgi.app.asgi
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+@pytest.mark.parametrize("aio", [False, True], ids=["def", "async"])
+def test_an_error_page_of_its_own_still_gets_the_environ(interface: str, aio: bool) -> None:
+    # The stock error page is built without an environ under ASGI; an
+    # HTTPException class with its own description reads it, as in Werkzeug.
+    from kolben import abort
+    from kolben.exceptions import HTTPException
+
+    class Gone(HTTPException):
+        code = 410
+
+        def get_description(self, environ: t.Any = None, scope: t.Any = None) -> str:
+            return f"<p>gone from {environ['PATH_INFO']}</p>"
+
+    app = Kolben("plan_error_page", root_path="/nonexistent-kolben-root")
+
+    def sync_view() -> str:
+        raise Gone()
+
+    async def async_view() -> str:
+        raise Gone()
+
+    app.add_url_rule("/old", "old", async_view if aio else sync_view)
+
+    @app.get("/stock")
+    def stock() -> str:
+        abort(404)
+
+    client = app.test_client(interface=interface)
+    response = client.get("/old")
+    assert response.status_code == 410
+    assert "gone from /old" in response.text
+    assert client.get("/stock").status_code == 404
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_request_is_freed_without_the_garbage_collector(interface: str) -> None:
+    # No reference cycle per request (a scope request's headers once held
+    # their request): the request goes as soon as the response is sent.
+    import gc
+    import weakref
+
+    from kolben import request
+
+    app = Kolben("plan_no_cycle", root_path="/nonexistent-kolben-root")
+    refs: list[weakref.ref[t.Any]] = []
+
+    @app.get("/")
+    async def index() -> str:
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        refs.append(weakref.ref(current))
+        token, arg = request.headers.get("X-Token"), request.args.get("a")
+        return f"{token} {arg} {request.cookies.get('c')}"
+
+    client = app.test_client(interface=interface, use_cookies=False)
+    client.get("/")  # the first request makes the app's plan
+    refs.clear()
+    gc.collect()
+    gc.disable()
+    try:
+        answer = client.get("/?a=1", headers={"X-Token": "t", "Cookie": "c=1"})
+        assert answer.text == "t 1 1"
+        assert refs[0]() is None
+    finally:
+        gc.enable()

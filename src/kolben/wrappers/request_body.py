@@ -128,7 +128,7 @@ class RequestBody(RequestURL):
                 "This request was created with shallow=True and may not read the body."
             )
         length = self.content_length
-        source = self.environ.get("wsgi.input")
+        source = self.input_stream  # the environ's wsgi.input, or a scope request's body
         if source is None or (length is None and not self._has_unbounded_body()):
             # No length and no end-of-stream marker: nothing can be read safely.
             self._stream = LimitedStream(io.BytesIO(), 0)

@@ -16,12 +16,11 @@ reads ``self.environ``: correct, only slower.
 
 from __future__ import annotations
 
-import io
 import typing as t
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
-from .._streams import LimitedStream, parse_content_length
+from .._streams import parse_content_length
 from ..datastructures import EnvironHeaders, MultiDict
 from ..datastructures.headers import _ENVIRON_KEYS, _UNPREFIXED, _environ_key
 from ..exceptions import SecurityError
@@ -489,22 +488,6 @@ class ScopeReaders(RequestBody):
     def _has_unbounded_body(self) -> bool:
         # An ASGI body always ends: the last message, or a disconnect.
         return True
-
-    @property
-    def stream(self) -> LimitedStream:
-        """The body as a stream capped at the declared length and the limit."""
-        if self._stream is not None:
-            return self._stream
-        if self.shallow:
-            raise RuntimeError(
-                "This request was created with shallow=True and may not read the body."
-            )
-        source = self._body
-        if source is None:
-            self._stream = LimitedStream(io.BytesIO(), 0)
-        else:
-            self._stream = LimitedStream(source, self.content_length, self.max_content_length)
-        return self._stream
 
     def _async_source(self) -> t.Any:
         source = self._body
