@@ -103,11 +103,13 @@ class Matching(PipelineBase):
         An app that overrides :meth:`create_url_adapter` matches through its
         adapter, as Flask does (``ctx.url_adapter``, made once per request).
         """
-        if plan is None:
-            plan = self._get_plan()
-        if plan.custom_adapter:
-            self._match_with_adapter(request, ctx)
-            return
+        # PERF: one test on the entry points' path (they pass their plan).
+        if plan is None or plan.custom_adapter:
+            if plan is None:
+                plan = self._get_plan()
+            if plan.custom_adapter:
+                self._match_with_adapter(request, ctx)
+                return
         try:
             # Read per request, not planned: the config may change after the
             # first request, as in Flask.

@@ -129,6 +129,7 @@ class Plan:
         "json_type_bytes",
         "overridden",
         "own_conversion",
+        "plain_pop",
         "scope_requests",
         "session_cookie",
         "signals",
@@ -165,6 +166,8 @@ class Plan:
             next(iter(signal.receivers_for(app)), None) is not None
             for signal in PIPELINE_SIGNALS
         )
+        # PERF: the fast paths' pop checks one flag (quick_pop).
+        self.plain_pop = not (self.teardown_request or self.teardown_appcontext or self.signals)
         self.overridden = overridden_methods(app, stock)
         # Only an override of a method that has an async twin (the flow's
         # methods) needs the public sync pipeline under ASGI; the others

@@ -45,7 +45,7 @@ def quick_pop(plan: Plan, ctx: RequestContext, app_ctx: AppContext) -> bool:
     if (
         len(req_tokens) == 1
         and len(app_tokens) == 1
-        and not (plan.teardown_request or plan.teardown_appcontext or plan.signals)
+        and plan.plain_pop
         and _cv_request.get(None) is ctx
         and _cv_app.get(None) is app_ctx
     ):

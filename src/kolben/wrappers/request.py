@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from ..datastructures import ImmutableMultiDict, MultiDict
 from ..exceptions import HTTPException
 from .builder import EnvironBuilder
-from .request_body import _NO_SETTINGS, RequestBody, _StdlibJSON
+from .request_body import RequestBody
 from .request_headers import UserAgent
 from .request_scope import SCOPE_CLASSES, environ_of, scope_class
 from .scope import Scope
@@ -66,8 +66,6 @@ class Request(RequestBody):
         self.url_rule = None
         self.view_args = None
         self.routing_exception = None
-        self.json_module = _StdlibJSON
-        self.settings = _NO_SETTINGS
         self.trusted_hosts = None
 
     def __repr__(self) -> str:
@@ -144,8 +142,6 @@ class Request(RequestBody):
         request.url_rule = None
         request.view_args = None
         request.routing_exception = None
-        request.json_module = _StdlibJSON
-        request.settings = _NO_SETTINGS
         return request  # type: ignore[no-any-return]
 
     # -- routing --------------------------------------------------------------

@@ -68,19 +68,25 @@ class RequestBody(RequestURL):
     form_stream_factory: t.ClassVar[StreamFactory | None] = None
 
     shallow: bool
-    json_module: t.Any
+    #: What :meth:`get_json` decodes with (a class attribute, as in Flask);
+    #: the app sets its JSON provider on each request it makes.
+    json_module: t.Any = _StdlibJSON
     #: Config-style settings (``MAX_CONTENT_LENGTH``, ``DEBUG`` ...); the app
     #: passes its config here. Layer 2 only reads it as a mapping.
-    settings: Mapping[str, t.Any]
+    # PERF: both are class defaults, not stored by __init__: the app's
+    # request context sets them right after (two stores per request less).
+    settings: Mapping[str, t.Any] = _NO_SETTINGS
 
     # -- limits ---------------------------------------------------------------
 
     @property
     def max_content_length(self) -> int | None:
         """Largest body accepted (``MAX_CONTENT_LENGTH``); settable per request."""
-        if self._max_content_length is not MISSING:
-            return t.cast("int | None", self._max_content_length)
-        return t.cast("int | None", self.settings.get("MAX_CONTENT_LENGTH"))
+        # PERF: no t.cast calls (read on every form request).
+        value = self._max_content_length
+        if value is MISSING:
+            value = self.settings.get("MAX_CONTENT_LENGTH")
+        return value  # type: ignore[no-any-return]
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
@@ -89,9 +95,11 @@ class RequestBody(RequestURL):
     @property
     def max_form_memory_size(self) -> int | None:
         """Largest non-file form field or urlencoded body (``MAX_FORM_MEMORY_SIZE``)."""
-        if self._max_form_memory_size is not MISSING:
-            return t.cast("int | None", self._max_form_memory_size)
-        return t.cast("int | None", self.settings.get("MAX_FORM_MEMORY_SIZE", 500_000))
+        # PERF: no t.cast calls (read on every form request).
+        value = self._max_form_memory_size
+        if value is MISSING:
+            value = self.settings.get("MAX_FORM_MEMORY_SIZE", 500_000)
+        return value  # type: ignore[no-any-return]
 
     @max_form_memory_size.setter
     def max_form_memory_size(self, value: int | None) -> None:
@@ -100,9 +108,11 @@ class RequestBody(RequestURL):
     @property
     def max_form_parts(self) -> int | None:
         """Most form fields or multipart parts (``MAX_FORM_PARTS``)."""
-        if self._max_form_parts is not MISSING:
-            return t.cast("int | None", self._max_form_parts)
-        return t.cast("int | None", self.settings.get("MAX_FORM_PARTS", 1000))
+        # PERF: no t.cast calls (read on every form request).
+        value = self._max_form_parts
+        if value is MISSING:
+            value = self.settings.get("MAX_FORM_PARTS", 1000)
+        return value  # type: ignore[no-any-return]
 
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
@@ -269,7 +279,7 @@ class RequestBody(RequestURL):
                 self._load_form_data()
             else:
                 await self._offload(self._load_form_data)
-        return t.cast("MultiDict[str, str]", self._form)
+        return self._form  # type: ignore[return-value]  # PERF: no t.cast call
 
     async def files_async(self) -> MultiDict[str, FileStorage]:
         """Await the uploaded files; the async form of :attr:`files`."""

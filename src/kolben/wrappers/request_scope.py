@@ -42,6 +42,8 @@ __all__ = ["SCOPE_CLASSES", "ScopeHeaders", "ScopeReaders", "environ_of", "scope
 _MISSING = object()
 # A Content-Length that announces no body, as received or once decoded.
 _ZERO = frozenset({b"0", "0"})
+# The urlencoded Content-Type as the scope holds it (bytes) or joined (str).
+_URLENCODED_VALUES = frozenset({_URLENCODED, _URLENCODED.encode()})
 
 def _join(key: str, existing: bytes | str, value: bytes) -> str:
     # As the converter joins repeated lines (RFC 9110 section 5.3).
@@ -394,8 +396,16 @@ class ScopeReaders(RequestBody):
             hk = self._header_keys()
         conflict = "HTTP_TRANSFER_ENCODING" in hk and bool(hk.get("CONTENT_LENGTH"))
         raw = hk["HTTP_HOST"] if "HTTP_HOST" in hk else None  # noqa: SIM401
-        host = raw.decode("latin-1") if isinstance(raw, bytes) else raw
-        return conflict, host, self._routing_path()
+        host = raw.decode("latin-1") if raw.__class__ is bytes else raw
+        # PERF: _routing_path inlined for a scope without a root path (one
+        # call per request less, about 400 instructions).
+        scope = self._scope
+        if scope.get("root_path"):
+            return conflict, host, self._routing_path()  # type: ignore[return-value]
+        path: str = scope.get("path") or "/"
+        if path.isascii() and path[:1] == "/" and path[1:2] != "/":
+            return conflict, host, path  # type: ignore[return-value]
+        return conflict, host, self.path  # type: ignore[return-value]
 
     def _framing_conflict(self) -> bool:
         hk = self._hk
@@ -459,12 +469,18 @@ class ScopeReaders(RequestBody):
         A length larger than any body can be raises
         :class:`~kolben.exceptions.BadRequest` (400).
         """
-        value = self._header_value("CONTENT_LENGTH")
-        if value is None or value == "":
+        # PERF: the header dict read inline (two _header_value calls less,
+        # about 800 instructions on a form POST).
+        hk = self._hk
+        if hk is None:
+            hk = self._header_keys()
+        value = hk["CONTENT_LENGTH"] if "CONTENT_LENGTH" in hk else None  # noqa: SIM401
+        if not value or "HTTP_TRANSFER_ENCODING" in hk:
+            # No length, or RFC 9112 section 6.3: Transfer-Encoding
+            # overrides Content-Length.
             return None
-        if self._header_value("HTTP_TRANSFER_ENCODING") is not None:
-            # RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length.
-            return None
+        if value.__class__ is bytes:
+            value = value.decode("latin-1")
         return parse_content_length(value)
 
     @property
@@ -504,21 +520,26 @@ class ScopeReaders(RequestBody):
     def _load_form_data(self) -> None:
         if self._form is not None:
             return
-        header = self._header_value
+        # PERF: the header dict read inline, values compared as the scope's
+        # bytes (three _header_value calls less, about 1.2k instructions).
+        hk = self._hk
+        if hk is None:
+            hk = self._header_keys()
         if (
-            header("CONTENT_TYPE") == _URLENCODED
+            "CONTENT_TYPE" in hk
+            and hk["CONTENT_TYPE"] in _URLENCODED_VALUES
             and self._cached_data is None
             and self._stream is None
             and not self.shallow
         ):
             # PERF: the plain browser form (bench case F), as RequestBody's.
-            raw = header("CONTENT_LENGTH")
+            raw = hk["CONTENT_LENGTH"] if "CONTENT_LENGTH" in hk else None  # noqa: SIM401
             if (
                 raw is not None
                 and raw.isdigit()
                 and raw.isascii()
                 and len(raw) < 19
-                and header("HTTP_TRANSFER_ENCODING") is None
+                and "HTTP_TRANSFER_ENCODING" not in hk
             ):
                 self._load_urlencoded(int(raw), self._body)
                 return
