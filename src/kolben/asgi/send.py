@@ -10,8 +10,10 @@ import typing as t
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 
 from .._aio import run_in_thread
+from ..datastructures import Headers
 from ..wrappers import Response
-from .types import Receive, Send
+from ..wrappers._response_parts import _ASGI_NAMES
+from .types import Message, Receive, Send
 
 __all__ = ["EnvironSource", "send_response", "send_response_to"]
 
@@ -28,6 +30,59 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 EnvironSource = dict[str, t.Any] | Callable[[], dict[str, t.Any]] | None
 
 _STOCK_WSGI_HEADERS = Response.get_wsgi_headers
+
+
+def _plain_messages(
+    response: Response, method: str, close: bool
+) -> tuple[Message, Message] | None:
+    """The two messages of :func:`send_response_to` for a common response, or None.
+
+    Common: what the constructor makes of a str or bytes (one bytes chunk in
+    a list, not passed through), a status with a body, headers that
+    ``get_wsgi_headers`` would send as they are (stock :class:`Headers` with
+    a Content-Length and only the names of ``_ASGI_NAMES``: no Location),
+    no ``call_on_close`` callback (a list has no ``close()``, so closing it
+    does nothing), and a class that keeps every sending step
+    (``_plain_send``). Then the messages are the general path's, built with
+    one dict lookup per header name instead of ``_outgoing_headers``,
+    ``lower()`` and a second encode per name, and nothing is left to close.
+    None: send with :func:`send_response_to`'s general path. A caller that
+    sends these itself treats an ``OSError`` from ``send`` as the client
+    gone, as ``send_response_to`` does.
+    """
+    body = response.response
+    if (
+        response._plain_send
+        and type(body) is list
+        and len(body) == 1
+        and type(body[0]) is bytes
+        and not response.direct_passthrough
+        and not response._on_close
+        and (status := response._status_code) >= 200
+        and status != 204
+        and status != 304
+    ):
+        headers = response.headers
+        if type(headers) is Headers:
+            raw_headers: list[tuple[bytes, bytes]] = []
+            has_length = False
+            # Headers holds Latin-1 values only (its checks), so encode()
+            # cannot fail here where the general path would not.
+            for name, value in headers._list:
+                key = _ASGI_NAMES.get(name)
+                if key is None:
+                    return None
+                if name == "Content-Length":
+                    has_length = True
+                raw_headers.append((key, value.encode("latin-1")))
+            if has_length:
+                if close:
+                    raw_headers.append((b"connection", b"close"))
+                return (
+                    {"type": "http.response.start", "status": status, "headers": raw_headers},
+                    {"type": "http.response.body", "body": b"" if method == "HEAD" else body[0]},
+                )
+    return None
 
 
 def _environ_now(method: str, environ: EnvironSource) -> dict[str, t.Any]:
@@ -64,6 +119,17 @@ async def send_response_to(
     disconnects mid-stream the iterator is closed and sending stops. The
     response is always closed (``call_on_close`` callbacks run).
     """
+    # PERF: see _plain_messages (case A under ASGI: 91.8k -> 82.3k
+    # instructions per request, case G 357.4k -> 347.4k; callgrind, CPython
+    # 3.11, bench/instructions.py).
+    messages = _plain_messages(response, method, close)
+    if messages is not None:
+        try:
+            await send(messages[0])
+            await send(messages[1])
+        except OSError:
+            pass  # as below: the client is gone
+        return
     # The stock headers read nothing of the request (not even for
     # autocorrect_location_header: relative Locations stay relative), so no
     # environ is built for them; a class that overrides get_wsgi_headers

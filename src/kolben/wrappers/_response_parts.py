@@ -40,6 +40,11 @@ _SENT_AS_IS = frozenset(
     }
 )
 
+# PERF: the ASGI form (lowercase bytes) of every name a response passing
+# _sent_as_is may carry: kolben.asgi.send builds the header list of such a
+# response with one dict lookup per name instead of lower() and encode().
+_ASGI_NAMES = {name: name.lower().encode("latin-1") for name in (*_SENT_AS_IS, "Content-Length")}
+
 # PERF: the constructor's shortcut reads the status line here, without the
 # call to status_line (which answers the same for these codes).
 _STATUS_LINES = {code: status_line(code) for code in HTTP_STATUS_CODES}
