@@ -1024,13 +1024,13 @@ def test_fast_path_is_taken_only_without_hooks(
         pytest.skip("the inlined pipeline is the WSGI entry point's")
     monkeypatch.setattr(signals, "in_use", False)
     calls: list[str] = []
-    original = type(app)._wsgi_fast
+    original = type(app)._fast_dispatch
 
     def spy(self: Kolben, *args: t.Any) -> t.Any:
         calls.append("fast")
         return original(self, *args)
 
-    monkeypatch.setattr(type(app), "_wsgi_fast", spy)
+    monkeypatch.setattr(type(app), "_fast_dispatch", spy)
     if hooked:
         app.before_request(lambda: None)
 
