@@ -50,7 +50,7 @@ from .signals import (
     request_tearing_down,
     template_rendered,
 )
-from .templating import (
+from .templating_base import (
     render_template,
     render_template_string,
     stream_template,
@@ -111,9 +111,10 @@ if t.TYPE_CHECKING:  # pragma: no cover
 else:
     _metadata = LazyModule("importlib.metadata")
 
-# Submodules ``kolben.app`` used to import eagerly; ``kolben.testing`` keeps
-# working after a bare ``import kolben``, now loading on first access.
-_ON_FIRST_ACCESS = frozenset({"testing", "cli"})
+# Submodules ``import kolben`` used to load; ``kolben.testing`` or
+# ``kolben.templating`` keeps working after a bare ``import kolben``, now
+# loading on first access (kolben.templating brings Jinja2).
+_ON_FIRST_ACCESS = frozenset({"testing", "cli", "templating"})
 
 
 def __getattr__(name: str) -> t.Any:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typing as t
 
-__all__ = ["MISSING", "to_bytes", "to_str", "wsgi_decoding_dance", "wsgi_encoding_dance"]
+__all__ = [
+    "MISSING",
+    "escape_html",
+    "to_bytes",
+    "to_str",
+    "wsgi_decoding_dance",
+    "wsgi_encoding_dance",
+]
 
 
 class _Missing:
@@ -53,3 +60,17 @@ def wsgi_encoding_dance(value: str) -> str:
     if value.isascii():
         return value
     return value.encode("utf-8").decode("latin-1")
+
+
+def escape_html(text: str, quote: bool = True) -> str:
+    """``text`` with ``&``, ``<``, ``>`` (and, with ``quote``, ``"`` and ``'``)
+    written as character references, the same ones :func:`html.escape` uses.
+
+    PERF: the :mod:`html` module would cost ``import kolben`` about 8M
+    instructions (bench/instructions.py --imports), nearly all of it its
+    table of named character references, which escaping never reads.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if quote:
+        text = text.replace('"', "&quot;").replace("'", "&#x27;")
+    return text

@@ -23,7 +23,7 @@ from .pipeline import Dispatcher
 from .routing import Map, Rule
 from .scaffold import _endpoint_from_view_func, find_package, max_age_from_config, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .templating import TemplatingMixin
+from .templating_base import TemplatingMixin
 from .utils import redirect as _redirect
 from .wrappers import Request, Response
 

@@ -18,7 +18,7 @@ module path.
 
 from __future__ import annotations
 
-from .templating import explain_template_loading_attempts
+from .templating_base import explain_template_loading_attempts
 from .wrappers import Request
 from .wrappers._debug_files import DebugFilesKeyError, attach_enctype_error_multidict
 

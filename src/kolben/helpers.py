@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
+import sys
 import typing as t
 from collections.abc import Callable, Iterator
 from functools import update_wrapper
@@ -218,13 +218,19 @@ class _AsyncContextStream(t.Generic[G]):
         try:
             with self._ctx._activated():
                 return await self._iterator.__anext__()
-        except (StopAsyncIteration, asyncio.CancelledError):
-            # The end, or the server stopped waiting (the client left):
-            # neither is an error of the request.
+        except StopAsyncIteration:
             await self.aclose()
             raise
         except BaseException as exc:
-            await self.aclose(exc)
+            # The server stopped waiting (the client left) is not an error of
+            # the request either. PERF: asyncio is not imported for the check
+            # (it is the largest part of ``import kolben`` a WSGI app need not
+            # pay for): only a program that has loaded it can be cancelled by it.
+            asyncio = sys.modules.get("asyncio")
+            if asyncio is not None and isinstance(exc, asyncio.CancelledError):
+                await self.aclose()
+            else:
+                await self.aclose(exc)
             raise
 
     async def aclose(self, error: BaseException | None = None) -> None:

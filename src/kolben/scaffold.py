@@ -12,8 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property, update_wrapper
 
-from jinja2 import BaseLoader, FileSystemLoader
-
+from ._imports import LazyModule
 from .exceptions import HTTPException, default_exceptions
 from .typing import (
     AfterRequestCallable,
@@ -25,6 +24,15 @@ from .typing import (
     URLDefaultCallable,
     URLValuePreprocessorCallable,
 )
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    import jinja2 as _jinja2
+    from jinja2 import BaseLoader
+else:
+    # PERF: Jinja2 loads when the first template folder's loader is made (a
+    # render, or a read of ``jinja_loader``), not with ``import kolben``
+    # (kolben.templating_base says what that saves).
+    _jinja2 = LazyModule("jinja2")
 
 __all__ = ["Scaffold", "find_package", "get_root_path", "setupmethod"]
 
@@ -235,7 +243,10 @@ class Scaffold:
         """
         if self.template_folder is None:
             return None
-        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+        loader: BaseLoader = _jinja2.FileSystemLoader(
+            os.path.join(self.root_path, self.template_folder)
+        )
+        return loader
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None

@@ -13,8 +13,8 @@ import typing as t
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from html import escape
 
+from .._internal import escape_html as escape
 from .._status import HTTP_STATUS_CODES
 
 if t.TYPE_CHECKING:

@@ -5,14 +5,15 @@ Why this library: ``docs/decisions/multipart.md``.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import io
 import re
 import tempfile
 import typing as t
 from collections.abc import Mapping
 from math import inf
-
-import multipart as _mp  # type: ignore[import-untyped]
+from types import ModuleType
 
 from .._grammar import parse_options_header
 from ..datastructures import FileStorage, Headers
@@ -28,7 +29,23 @@ __all__ = ["MultipartParser", "default_stream_factory"]
 #                    / "." / "/" / ":" / "=" / "?"
 _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 
-_COMPLETE = getattr(_mp, "_COMPLETE", object())
+
+
+@functools.cache
+def _library() -> ModuleType:
+    """The ``multipart`` library, imported by the first multipart parser.
+
+    PERF: importing it (with the modules it imports) costs ``import kolben``
+    about 6.6M instructions (bench/instructions.py --imports) that an app
+    which never receives an upload need not pay; after the first call this
+    is one cached call per parser, not per chunk.
+    """
+    return importlib.import_module("multipart")
+
+
+#: What the library's ``_state`` holds once the closing boundary has been
+#: read, on versions that have it; a fresh object (never the state) otherwise.
+_NO_STATE = object()
 
 # RFC 7578 section 4.4: a text part may name its charset in its own
 # Content-Type. Only these are honoured, as in Werkzeug 3.1: a client's
@@ -124,7 +141,10 @@ class MultipartParser(FormDataParser, mimetype="multipart/form-data"):
         if not boundary or _BOUNDARY_RE.fullmatch(boundary) is None:
             raise BadRequest("The multipart/form-data boundary is missing or invalid.")
         parts = self.max_form_parts
-        self._parser = _mp.PushMultipartParser(
+        library = _library()
+        self._segment_type = library.MultipartSegment
+        self._complete = getattr(library, "_COMPLETE", _NO_STATE)
+        self._parser = library.PushMultipartParser(
             boundary.encode("ascii"),
             max_header_size=self.max_part_header_size,
             max_header_count=self.max_part_headers,
@@ -154,7 +174,7 @@ class MultipartParser(FormDataParser, mimetype="multipart/form-data"):
         return current + size > SPOOL_THRESHOLD
 
     def _feed(self, chunk: bytes) -> None:
-        segment_type = _mp.MultipartSegment
+        segment_type = self._segment_type
         try:
             for event in self._parser.parse(chunk):
                 if event is None:
@@ -163,15 +183,15 @@ class MultipartParser(FormDataParser, mimetype="multipart/form-data"):
                     self._start_part(event)
                 else:
                     self._part_data(event)
-        except _mp.ParserLimitReached as exc:
+        except _library().ParserLimitReached as exc:
             raise RequestEntityTooLarge(f"The multipart body is too large: {exc}.") from exc
-        except _mp.MultipartError as exc:
+        except _library().MultipartError as exc:
             raise BadRequest(f"The multipart body is malformed: {exc}.") from exc
         # The library marks the end of the closing boundary only in its
         # state (its ``closed`` waits for close()); reading it lets the
         # caller stop before an epilogue. tests/test_formparser.py guards
         # this against library changes.
-        if self._parser.closed or getattr(self._parser, "_state", None) is _COMPLETE:
+        if self._parser.closed or getattr(self._parser, "_state", None) is self._complete:
             self.done = True
 
     def _start_part(self, segment: t.Any) -> None:
@@ -240,7 +260,7 @@ class MultipartParser(FormDataParser, mimetype="multipart/form-data"):
             return cls(), cls()
         try:
             self._parser.close()
-        except _mp.MultipartError as exc:
+        except _library().MultipartError as exc:
             raise BadRequest("The multipart body ended before its closing boundary.") from exc
         self.done = True
         return cls._from_pairs(self._fields), cls._from_pairs(self._files)
