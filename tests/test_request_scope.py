@@ -229,6 +229,33 @@ CASES: list[tuple[str, dict[str, t.Any], bytes]] = [
         b"a=1",
     ),
     (
+        "urlencoded-repeated-length",
+        make_scope(
+            "/form",
+            method="POST",
+            headers=[
+                (b"host", b"h"),
+                (b"content-type", b"application/x-www-form-urlencoded"),
+                (b"content-length", b"3"),
+                (b"content-length", b"3"),
+            ],
+        ),
+        b"a=1",
+    ),
+    (
+        "urlencoded-with-charset",
+        make_scope(
+            "/form",
+            method="POST",
+            headers=[
+                (b"host", b"h"),
+                (b"content-type", b"application/x-www-form-urlencoded; charset=utf-8"),
+                (b"content-length", b"12"),
+            ],
+        ),
+        b"a=1&b=%C3%A9",
+    ),
+    (
         "length-huge",
         make_scope(method="POST", headers=[(b"host", b"h"), (b"content-length", b"9" * 40)]),
         b"",
