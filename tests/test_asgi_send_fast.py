@@ -115,15 +115,20 @@ CASES: dict[str, tuple[tuple[t.Any, ...], dict[str, t.Any], Callable[[Response],
 }
 
 
+def _build(cls: type[Response], case: str) -> Response:
+    """A fresh response of ``case`` (a headers argument is copied, not shared)."""
+    args, kwargs, change = CASES[case]
+    if "headers" in kwargs:
+        kwargs = {**kwargs, "headers": type(kwargs["headers"])(kwargs["headers"])}
+    return change(cls(*args, **kwargs))
+
+
 @pytest.mark.parametrize("close", [False, True])
 @pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_messages_match_the_general_path(case: str, method: str, close: bool) -> None:
-    args, kwargs, change = CASES[case]
-    fast = change(Response(*args, **kwargs))
-    if "headers" in kwargs:
-        kwargs = {**kwargs, "headers": type(kwargs["headers"])(kwargs["headers"])}
-    general = change(GeneralPath(*args, **kwargs))
+    fast = _build(Response, case)
+    general = _build(GeneralPath, case)
     fast_messages = _send(fast, method, close)
     assert fast_messages == _send(general, method, close)
     # The response is left as the general path leaves it, too.
@@ -133,12 +138,8 @@ def test_the_messages_match_the_general_path(case: str, method: str, close: bool
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_messages_match_the_wsgi_response(case: str) -> None:
-    args, kwargs, change = CASES[case]
-    response = change(Response(*args, **kwargs))
-    messages = _send(response)
-    wsgi = change(Response(*args, **(kwargs if "headers" not in kwargs else {**kwargs})))
-    if "headers" in kwargs:
-        wsgi = change(Response(*args, **{**kwargs, "headers": Headers(kwargs["headers"])}))
+    messages = _send(_build(Response, case))
+    wsgi = _build(Response, case)
     started: list[t.Any] = []
     app_iter = wsgi({"REQUEST_METHOD": "GET"}, lambda s, h, e=None: started.extend([s, h]))
     body = b"".join(app_iter)

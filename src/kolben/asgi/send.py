@@ -117,7 +117,8 @@ async def send_response_to(
     iterable (generators, files) is iterated in a worker thread inside
     ``body_context``, so it never blocks the loop. When the client
     disconnects mid-stream the iterator is closed and sending stops. The
-    response is always closed (``call_on_close`` callbacks run).
+    response is always closed (``call_on_close`` callbacks run), except
+    when there is nothing to close: a list body without callbacks.
     """
     # PERF: see _plain_messages (case A under ASGI: 91.8k -> 82.6k
     # instructions per request, case G 357.4k -> 347.0k; callgrind, CPython
