@@ -313,3 +313,53 @@ def test_an_overridden_get_wsgi_headers_applies_under_both_interfaces(
     response = make_client(app).get("/page")
     assert response.data == b"hello"
     assert response.headers["X-Path"] == "/page"
+
+
+@pytest.mark.parametrize("kind", ["str", "dict", "response", "stream"])
+@pytest.mark.parametrize("async_view", [False, True])
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_client_gone_while_sending_is_not_an_error(
+    kind: str, async_view: bool, hooked: bool
+) -> None:
+    """ASGI: a ``send`` that raises OSError (the client left) ends the request
+    quietly on every path (a plain value, a Response, a stream; the fast and
+    the hooked pipeline), and teardown still runs."""
+    app = Kolben(__name__)
+    torn_down: list[bool] = []
+    app.teardown_request(lambda exc: torn_down.append(exc is None))
+    if hooked:
+        app.after_request(lambda response: response)
+
+    def value() -> t.Any:
+        if kind == "str":
+            return "hi"
+        if kind == "dict":
+            return {"hi": 1}
+        if kind == "response":
+            return Response("hi", mimetype="text/plain")
+        return Response(iter([b"h", b"i"]))
+
+    if async_view:
+
+        async def index() -> t.Any:
+            return value()
+
+    else:
+
+        def index() -> t.Any:  # type: ignore[misc]
+            return value()
+
+    app.add_url_rule("/", view_func=index)
+    attempts: list[str] = []
+
+    async def receive() -> Message:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}  # pragma: no cover - never reached
+
+    async def send(message: Message) -> None:
+        attempts.append(message["type"])
+        raise ConnectionResetError("the client is gone")
+
+    asyncio.run(app.asgi(_scope(), receive, send))
+    assert attempts[:1] == ["http.response.start"]
+    assert torn_down == [True]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .body import NO_BODY, ASGIBody
 from .environ import ENVIRON_BASE, FILE_BLOCK_SIZE, build_environ
-from .send import send_response, send_response_to
+from .send import plain_messages, send_response, send_response_to
 from .types import ASGIApp, Message, Receive, Scope, Send
 from .websocket import WebSocket, WebSocketClosed, WebSocketDisconnect
 
@@ -33,6 +33,7 @@ __all__ = [
     "WebSocketClosed",
     "WebSocketDisconnect",
     "build_environ",
+    "plain_messages",
     "send_response",
     "send_response_to",
 ]
