@@ -20,6 +20,8 @@ __all__ = ["UrlencodedParser", "parse_urlencoded"]
 
 # An escape that decodes to a form separator ("&" or "=").
 _SEPARATOR_ESCAPE = re.compile(rb"%(?:26|3[Dd])").search
+#: Single bytes as ints, for ``in`` tests on bytes (see _urlencoded_multidict).
+_PLUS, _PERCENT, _BACKSLASH = ord("+"), ord("%"), ord("\\")
 
 
 class UrlencodedParser(FormDataParser, mimetype="application/x-www-form-urlencoded"):
@@ -109,9 +111,12 @@ def _urlencoded_multidict(cls: type[MultiDict[str, t.Any]], body: bytes) -> Mult
     # in C: as "\xNN" escapes by codecs.escape_decode (backslashes doubled
     # first), 3x faster than unquoting field by field. The fields then fill
     # the dict storage directly (no pair list, no generic constructor).
-    if b"+" in body:
+    # PERF: the needles are ints: ``b"+" in body`` first tries the needle as
+    # an int on CPython 3.11 and swallows a TypeError (about 1.5k
+    # instructions each; bench case F: -3k per form).
+    if _PLUS in body:
         body = body.replace(b"+", b" ")
-    if b"%" not in body:
+    if _PERCENT not in body:
         text = body.decode("ascii")
     elif _SEPARATOR_ESCAPE(body) is None:
         text = _unescape_ascii(body)
@@ -134,7 +139,7 @@ def _urlencoded_multidict(cls: type[MultiDict[str, t.Any]], body: bytes) -> Mult
 
 def _unescape_ascii(data: bytes) -> str:
     """Decode the ``%XX`` escapes of ASCII ``data`` as UTF-8 (U+FFFD when invalid)."""
-    escaped = data.replace(b"\\", b"\\\\") if b"\\" in data else data
+    escaped = data.replace(b"\\", b"\\\\") if _BACKSLASH in data else data
     try:
         raw = _escape_decode(escaped.replace(b"%", b"\\x"))[0]
     except ValueError:
